@@ -1,0 +1,5 @@
+export * from './error-codes.ts';
+export * from './close-codes.ts';
+export * from './scopes.ts';
+export * from './frames.ts';
+export * from './parse-client-frame.ts';

@@ -1,0 +1,40 @@
+/**
+ * The answer-engine seam. The offline extractive engine is the default; LLM providers
+ * (OpenAI-compatible, Anthropic) implement the same interface. Engines stream normalised parts;
+ * the chat service turns them into frames, stores the result and handles errors.
+ */
+import type { Source } from '@miptech/protocol';
+import type { Passage } from '../knowledge/knowledge-index.ts';
+import type { TenantRecord } from '../store/store.ts';
+
+export interface ConversationTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface AnswerRequest {
+  tenant: TenantRecord;
+  chatId: string;
+  question: string;
+  /** Earlier turns of the conversation, oldest first, without the question itself. */
+  history: ConversationTurn[];
+  /** Retrieved knowledge, best first. */
+  passages: Passage[];
+  /** Aborted when the visitor stops the answer or the server gives up on it. */
+  signal: AbortSignal;
+}
+
+export type AnswerPart =
+  | { type: 'text'; text: string }
+  /** The sources the answer used; when never emitted, the chat service cites every passage given. */
+  | { type: 'sources'; sources: Source[] }
+  | { type: 'usage'; model: string; promptTokens: number | null; completionTokens: number | null };
+
+export interface AnswerEngine {
+  readonly name: string;
+  /**
+   * Streams one answer. Throws an AppError with an `ai_*` code on provider failure (the chat
+   * service keeps any text already streamed and sends the terminal event).
+   */
+  stream(request: AnswerRequest): AsyncIterable<AnswerPart>;
+}

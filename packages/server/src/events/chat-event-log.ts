@@ -1,0 +1,34 @@
+/**
+ * The event seam. Every chat-scoped frame goes through here: `append` gives it the chat's next
+ * `seq`, keeps it in a bounded retention window for replay, and delivers it to every subscriber
+ * of the chat on every node. In-process on the embedded default; Redis when `REDIS_URL` is set.
+ */
+import type { ServerFrameType } from '@miptech/protocol';
+
+export interface ChatEvent {
+  tenantId: string;
+  chatId: string;
+  seq: number;
+  type: ServerFrameType;
+  messageId: string | null;
+  data: Record<string, unknown>;
+}
+
+export type ChatEventListener = (event: ChatEvent) => void;
+
+export interface ReplayResult {
+  /** false when the retention window no longer reaches back to `afterSeq`: the client reloads history. */
+  complete: boolean;
+  /** Events with seq > afterSeq, in order. */
+  events: ChatEvent[];
+  /** Highest seq known for the chat (0 when it has none). */
+  lastSeq: number;
+}
+
+export interface ChatEventLog {
+  append(event: Omit<ChatEvent, 'seq'>): Promise<ChatEvent>;
+  /** Live events of one chat from now on; returns the unsubscribe function. */
+  subscribe(chatId: string, listener: ChatEventListener): () => void;
+  replay(tenantId: string, chatId: string, afterSeq: number): Promise<ReplayResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,191 @@
+/**
+ * The database seam. Application code talks to these repositories only; the SQL behind them is
+ * written once with Kysely and runs on SQLite (embedded default) and PostgreSQL (scaled setup).
+ * Every method that touches tenant data takes the tenant id first: a query without a tenant
+ * filter is a bug.
+ */
+import type { MessageStatus, Source } from '@miptech/protocol';
+
+export interface TenantRateLimits {
+  /** User messages per minute per connection/visitor. */
+  messagesPerMinute: number;
+  /** REST requests per minute per client address. */
+  requestsPerMinute: number;
+  /** New chats per hour per client address (anonymous widget abuse guard). */
+  chatsPerHour: number;
+}
+
+export interface TenantLlmSettings {
+  model?: string;
+  systemPrompt?: string;
+  temperature?: number;
+  maxTokens?: number;
+}
+
+export interface TenantSettings {
+  allowedOrigins: string[];
+  /** Allow joins without a token from an allowed browser Origin (the live website widget). */
+  anonymousWidget: boolean;
+  assistantName: string;
+  greeting: string;
+  primaryColor: string;
+  position: 'bottom-right' | 'bottom-left';
+  language: string;
+  rateLimits: TenantRateLimits;
+  llm: TenantLlmSettings;
+}
+
+export interface TenantRecord {
+  id: string;
+  name: string;
+  /** `pk_…`: safe to put in a web page; only exchanges for a short-lived visitor token. */
+  publishableKey: string;
+  /** SHA-256 hex of the `sk_…` admin key; the key itself is shown once at creation. */
+  secretKeyHash: string;
+  settings: TenantSettings;
+  createdAt: string;
+}
+
+export interface ChatRecord {
+  id: string;
+  tenantId: string;
+  sessionId: string | null;
+  /** JWT `sub` (or anonymous visitor id) that owns the chat; null for operator-created chats. */
+  visitorId: string | null;
+  title: string;
+  channel: string | null;
+  status: 'active' | 'closed';
+  context: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MessageRecord {
+  id: string;
+  tenantId: string;
+  chatId: string;
+  role: 'user' | 'assistant';
+  content: string;
+  status: MessageStatus;
+  clientMessageId: string | null;
+  /** For an assistant message, the user message it answers. */
+  replyTo: string | null;
+  sources: Source[];
+  model: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  responseTimeMs: number | null;
+  /** Node generating a `streaming` message and until when its lease holds (crash detection). */
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface CreateTenantInput {
+  id: string;
+  name?: string;
+  settings?: Partial<TenantSettings>;
+}
+
+export interface CreatedTenant {
+  tenant: TenantRecord;
+  /** The admin key in clear text: returned once, never stored. */
+  secretKey: string;
+}
+
+export interface TenantRepository {
+  get(tenantId: string): Promise<TenantRecord | null>;
+  list(): Promise<TenantRecord[]>;
+  create(input: CreateTenantInput): Promise<CreatedTenant>;
+  updateSettings(tenantId: string, patch: Partial<TenantSettings>): Promise<TenantRecord>;
+  findByPublishableKey(publishableKey: string): Promise<TenantRecord | null>;
+  /** Resolves a tenant from its clear `sk_…` key (hash compared in constant time). */
+  findBySecretKey(secretKey: string): Promise<TenantRecord | null>;
+}
+
+export interface CreateChatInput {
+  sessionId: string | null;
+  visitorId: string | null;
+  title?: string;
+  channel?: string | null;
+  context?: Record<string, unknown>;
+}
+
+export interface ChatRepository {
+  /**
+   * Creates the chat, or returns the existing one for `(tenant, sessionId)`.
+   * `created` tells which. Safe under concurrent calls with the same session id.
+   */
+  createOrGet(tenantId: string, input: CreateChatInput): Promise<{ chat: ChatRecord; created: boolean }>;
+  get(tenantId: string, chatId: string): Promise<ChatRecord | null>;
+  /**
+   * Hi/lo allocation of per-chat event sequence numbers that stay increasing across restarts:
+   * atomically moves the chat's reserved ceiling up by `blockSize` and returns the old ceiling
+   * (the first seq of the new block is old ceiling + 1).
+   */
+  reserveSeqBlock(tenantId: string, chatId: string, blockSize: number): Promise<number>;
+}
+
+export interface InsertUserMessageInput {
+  chatId: string;
+  content: string;
+  clientMessageId: string | null;
+}
+
+export interface StartAssistantMessageInput {
+  chatId: string;
+  replyTo: string;
+  leaseOwner: string;
+  leaseExpiresAt: string;
+}
+
+export interface FinishAssistantMessageInput {
+  content: string;
+  status: Exclude<MessageStatus, 'streaming'>;
+  sources: Source[];
+  model: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  responseTimeMs: number | null;
+}
+
+export interface MessageRepository {
+  /**
+   * Commits a user message. With a client message id already stored for this chat, returns the
+   * stored one with `duplicate: true` and writes nothing.
+   */
+  insertUser(tenantId: string, input: InsertUserMessageInput): Promise<{ message: MessageRecord; duplicate: boolean }>;
+  /** Inserts the assistant message as `streaming` with a lease, before the first token. */
+  startAssistant(tenantId: string, input: StartAssistantMessageInput): Promise<MessageRecord>;
+  finishAssistant(tenantId: string, messageId: string, input: FinishAssistantMessageInput): Promise<MessageRecord>;
+  /** Extends the lease of a streaming message (called while generating). */
+  renewLease(tenantId: string, messageId: string, leaseExpiresAt: string): Promise<void>;
+  /** The assistant message that answers `userMessageId`, if any. */
+  findReply(tenantId: string, userMessageId: string): Promise<MessageRecord | null>;
+  get(tenantId: string, messageId: string): Promise<MessageRecord | null>;
+  /** Newest first when paging backwards: returns `limit` messages created before `before` (a message id), oldest first in the page. */
+  list(tenantId: string, chatId: string, options: { limit: number; before?: string | null }): Promise<{ items: MessageRecord[]; hasMore: boolean }>;
+  /** The last `limit` complete messages of a chat, oldest first (conversation context for the engine). */
+  recent(tenantId: string, chatId: string, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Streaming messages whose lease expired before `now`, across tenants: used by the lease sweeper
+   * only (it then calls finishAssistant with the message's own tenant id).
+   */
+  findExpiredStreaming(now: string, limit: number): Promise<MessageRecord[]>;
+}
+
+export interface DatabaseHealth {
+  ready: boolean;
+  code?: 'db_not_ready' | 'schema_unavailable';
+  detail?: string;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly tenants: TenantRepository;
+  readonly chats: ChatRepository;
+  readonly messages: MessageRepository;
+  health(): Promise<DatabaseHealth>;
+  close(): Promise<void>;
+}
