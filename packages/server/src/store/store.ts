@@ -186,6 +186,43 @@ export interface Store {
   readonly tenants: TenantRepository;
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
+  readonly documents: DocumentRepository;
   health(): Promise<DatabaseHealth>;
   close(): Promise<void>;
+}
+
+export type DocumentSourceType = 'markdown' | 'text' | 'html' | 'pdf';
+
+export interface DocumentRecord {
+  id: string;
+  tenantId: string;
+  /** Caller's stable key for upserts: a URL for crawled pages, a file path or name for uploads. */
+  externalId: string | null;
+  title: string;
+  url: string | null;
+  sourceType: DocumentSourceType;
+  /** SHA-256 hex of the normalised text: a re-import with the same hash changes nothing. */
+  contentHash: string;
+  chunkCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UpsertDocumentInput {
+  externalId: string | null;
+  title: string;
+  url: string | null;
+  sourceType: DocumentSourceType;
+  contentHash: string;
+  chunkCount: number;
+}
+
+export interface DocumentRepository {
+  /** Inserts, or updates the document with the same externalId; `changed` is false when the hash is unchanged. */
+  upsert(tenantId: string, input: UpsertDocumentInput): Promise<{ document: DocumentRecord; changed: boolean }>;
+  get(tenantId: string, documentId: string): Promise<DocumentRecord | null>;
+  findByExternalId(tenantId: string, externalId: string): Promise<DocumentRecord | null>;
+  list(tenantId: string, options: { limit: number; offset: number }): Promise<{ items: DocumentRecord[]; total: number }>;
+  /** Removes the row (the caller also removes it from the KnowledgeIndex); false when absent. */
+  remove(tenantId: string, documentId: string): Promise<boolean>;
 }
