@@ -1,0 +1,251 @@
+/**
+ * Builds a short Markdown answer out of retrieved passages without a language model: the
+ * passages are cut into sentences, list/code/table blocks; each piece is scored against the
+ * question; the best pieces (and the lines that introduce a code sample or list they need) are
+ * stitched back together in document order. Lists and code are kept whole because cutting them
+ * loses the answer ("add this tag:" without the tag is useless).
+ */
+import type { Passage } from '../knowledge/knowledge-index.ts';
+import { parseMarkdownBlocks } from '../knowledge/markdown-blocks.ts';
+import { extractTerms } from '../knowledge/text-terms.ts';
+
+export interface ComposeOptions {
+  /** How many of the best passages are considered. @default 4 */
+  maxPassages?: number;
+  /** Soft limit on the words of the answer (code and lists may exceed it by one block). @default 130 */
+  wordBudget?: number;
+  /** At most this many passages contribute to one answer. @default 3 */
+  maxSources?: number;
+  /** Below this share of the question's term weight matched by the best piece, there is no answer. @default 0.3 */
+  minCoverage?: number;
+}
+
+export interface UsedPassage {
+  passage: Passage;
+  /** The text taken from the passage, flattened to one short line. */
+  snippet: string;
+}
+
+export interface ComposedAnswer {
+  text: string;
+  used: UsedPassage[];
+}
+
+type UnitKind = 'sentence' | 'list' | 'code' | 'table' | 'quote';
+
+interface Unit {
+  passageRank: number;
+  /** Position inside the passage, for document order and neighbours. */
+  order: number;
+  /** Sentences of one paragraph share a paragraph id and are joined with spaces. */
+  paragraph: number;
+  kind: UnitKind;
+  text: string;
+  terms: Set<string>;
+  words: number;
+  score: number;
+  coverage: number;
+}
+
+const PRONOUN_START = /^(it|this|that|these|those|they|then|otherwise|there|here|so|also|both)\b/i;
+const MAX_LIST_ITEMS = 10;
+const MAX_CODE_LINES = 30;
+
+/** Splits a paragraph into sentences without breaking "e.g.", versions or `code.calls()`. */
+export function splitSentences(paragraph: string): string[] {
+  const flat = paragraph.replace(/\s*\n\s*/g, ' ').trim();
+  if (!flat) return [];
+  const parts = flat.split(/(?<=[.!?])\s+(?=[`"'(*_[]?[\p{Lu}\p{N}])/u);
+  const sentences: string[] = [];
+  for (const part of parts) {
+    const previous = sentences.at(-1);
+    // Re-join splits after common abbreviations.
+    if (previous && /\b(e\.g|i\.e|etc|vs|cf|approx|incl|no|Mr|Ms|Dr)\.$/i.test(previous)) {
+      sentences[sentences.length - 1] = `${previous} ${part}`;
+    } else {
+      sentences.push(part);
+    }
+  }
+  return sentences;
+}
+
+function countWords(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+function unitsOf(passage: Passage, passageRank: number): Unit[] {
+  const units: Unit[] = [];
+  let order = 0;
+  let paragraph = 0;
+  const push = (kind: UnitKind, text: string, paragraphId: number) => {
+    units.push({
+      passageRank,
+      order: order++,
+      paragraph: paragraphId,
+      kind,
+      text,
+      terms: new Set(extractTerms(text)),
+      words: countWords(text),
+      score: 0,
+      coverage: 0,
+    });
+  };
+  for (const block of parseMarkdownBlocks(passage.text)) {
+    paragraph += 1;
+    switch (block.kind) {
+      case 'heading':
+        break;
+      case 'paragraph':
+        for (const sentence of splitSentences(block.text)) push('sentence', sentence, paragraph);
+        break;
+      case 'list':
+        push('list', block.text, paragraph);
+        break;
+      case 'code': {
+        const lines = block.text.split('\n');
+        const text =
+          lines.length > MAX_CODE_LINES ? [...lines.slice(0, MAX_CODE_LINES - 1), lines[0]?.match(/^\s*(`+|~+)/)?.[1] ?? '```'].join('\n') : block.text;
+        push('code', text, paragraph);
+        break;
+      }
+      case 'table':
+        push('table', block.text, paragraph);
+        break;
+      case 'quote':
+        push('quote', block.text.replace(/^\s*>\s?/gm, ''), paragraph);
+        break;
+    }
+  }
+  return units;
+}
+
+/** Keeps only the items of a long list that mention the question (all of a short one). */
+function trimList(text: string, questionTerms: ReadonlySet<string>): string {
+  const items = parseMarkdownBlocks(text).flatMap((block) => (block.kind === 'list' ? block.items : []));
+  if (items.length <= MAX_LIST_ITEMS) return text;
+  const matching = items.filter((item) => extractTerms(item).some((term) => questionTerms.has(term)));
+  return (matching.length > 0 ? matching : items).slice(0, MAX_LIST_ITEMS).join('\n');
+}
+
+function snippetOf(texts: string[]): string {
+  const flat = texts
+    .map((text) => text.replace(/```[^\n]*\n?/g, ' ').replace(/^\s*([-*+]|\d+[.)])\s+/gm, ''))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (flat.length <= 220) return flat;
+  const cut = flat.slice(0, 220);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 160))}…`;
+}
+
+/**
+ * Composes an answer to `question` from `passages` (best first), or returns null when nothing
+ * in them answers it well enough — the caller then says honestly that it does not know.
+ */
+export function composeExtractiveAnswer(question: string, passages: readonly Passage[], options: ComposeOptions = {}): ComposedAnswer | null {
+  const maxPassages = options.maxPassages ?? 4;
+  const wordBudget = options.wordBudget ?? 130;
+  const maxSources = options.maxSources ?? 3;
+  const minCoverage = options.minCoverage ?? 0.3;
+
+  const questionTermList = extractTerms(question);
+  const questionTerms = new Set(questionTermList);
+  if (questionTerms.size === 0) return null;
+
+  const candidates = passages.slice(0, maxPassages);
+  const units: Unit[] = [];
+  const seen = new Set<string>();
+  candidates.forEach((passage, rank) => {
+    for (const unit of unitsOf(passage, rank)) {
+      // Chunks overlap, so the same sentence can come from two passages: keep the first.
+      const key = unit.text.toLowerCase().replace(/\s+/g, ' ');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      units.push(unit);
+    }
+  });
+  if (units.length === 0) return null;
+
+  // Rare question words say more about which sentence answers than common ones.
+  const weights = new Map<string, number>();
+  for (const term of questionTerms) {
+    const df = units.filter((unit) => unit.terms.has(term)).length;
+    weights.set(term, Math.log(1 + (units.length + 1) / (df + 0.5)));
+  }
+  const totalWeight = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
+  const headingCoverage = candidates.map((passage) => {
+    const terms = new Set(extractTerms(`${passage.title} ${passage.heading ?? ''}`));
+    let matched = 0;
+    for (const [term, weight] of weights) if (terms.has(term)) matched += weight;
+    return matched / totalWeight;
+  });
+  const phrases = questionTermList.slice(1).map((term, index) => `${questionTermList[index]} ${term}`);
+
+  for (const unit of units) {
+    let matched = 0;
+    for (const [term, weight] of weights) if (unit.terms.has(term)) matched += weight;
+    unit.coverage = matched / totalWeight;
+    const unitTermSequence = extractTerms(unit.text).join(' ');
+    const phraseBonus = phrases.filter((phrase) => unitTermSequence.includes(phrase)).length * 0.08;
+    const lengthFactor = unit.kind === 'sentence' && unit.words > 60 ? 0.8 : 1;
+    unit.score =
+      (unit.coverage + phraseBonus + 0.2 * (headingCoverage[unit.passageRank] ?? 0)) * lengthFactor * (1 - 0.07 * unit.passageRank);
+  }
+
+  const ranked = [...units].sort((a, b) => b.score - a.score);
+  const best = ranked[0];
+  if (!best || best.coverage < minCoverage) return null;
+
+  const selected = new Set<Unit>([best]);
+  const covered = new Set([...best.terms].filter((term) => questionTerms.has(term)));
+  let words = best.words;
+  const sources = new Set<number>([best.passageRank]);
+  for (const unit of ranked.slice(1)) {
+    if (unit.coverage === 0) break;
+    const addsTerms = [...unit.terms].some((term) => questionTerms.has(term) && !covered.has(term));
+    const strongEnough = unit.score >= 0.6 * best.score || (addsTerms && unit.score >= 0.35 * best.score);
+    if (!strongEnough) continue;
+    if (!sources.has(unit.passageRank) && sources.size >= maxSources) continue;
+    if (words + unit.words > wordBudget) continue;
+    selected.add(unit);
+    words += unit.words;
+    sources.add(unit.passageRank);
+    for (const term of unit.terms) if (questionTerms.has(term)) covered.add(term);
+  }
+
+  // Pull in what the chosen pieces depend on: the sample after "add this tag:", the sentence
+  // that introduces a code block, the sentence a "This …" refers to.
+  const byPosition = (rank: number, order: number) => units.find((unit) => unit.passageRank === rank && unit.order === order);
+  for (const unit of [...selected]) {
+    const next = byPosition(unit.passageRank, unit.order + 1);
+    const previous = byPosition(unit.passageRank, unit.order - 1);
+    if (unit.kind === 'sentence' && next && next.kind !== 'sentence') {
+      const introduces = unit.text.trimEnd().endsWith(':');
+      const continuesTopic = next.paragraph !== unit.paragraph && [...next.terms].some((term) => questionTerms.has(term));
+      if (introduces || continuesTopic) selected.add(next);
+    }
+    if (unit.kind !== 'sentence' && previous?.kind === 'sentence' && (previous.text.trimEnd().endsWith(':') || unit.kind === 'code')) selected.add(previous);
+    if (unit.kind === 'sentence' && PRONOUN_START.test(unit.text) && previous?.kind === 'sentence' && previous.paragraph === unit.paragraph) selected.add(previous);
+  }
+
+  const ordered = [...selected].sort((a, b) => a.passageRank - b.passageRank || a.order - b.order);
+  let text = '';
+  let previous: Unit | undefined;
+  for (const unit of ordered) {
+    const body = unit.kind === 'list' ? trimList(unit.text, questionTerms) : unit.text;
+    if (previous && previous.kind === 'sentence' && unit.kind === 'sentence' && previous.passageRank === unit.passageRank && previous.paragraph === unit.paragraph) {
+      text += ` ${body}`;
+    } else {
+      text += `${text ? '\n\n' : ''}${body}`;
+    }
+    previous = unit;
+  }
+
+  const used: UsedPassage[] = [];
+  for (const rank of [...new Set(ordered.map((unit) => unit.passageRank))]) {
+    const passage = candidates[rank];
+    if (!passage) continue;
+    used.push({ passage, snippet: snippetOf(ordered.filter((unit) => unit.passageRank === rank).map((unit) => unit.text)) });
+  }
+  return { text: text.trim(), used };
+}
