@@ -215,6 +215,12 @@ export interface UpsertDocumentInput {
   sourceType: DocumentSourceType;
   contentHash: string;
   chunkCount: number;
+  /**
+   * The normalised text (Markdown) the chunks were made from. Kept so `POST /admin/reindex` can
+   * chunk and index the document again without the original file. Optional: a store that does
+   * not keep it makes re-indexing skip the document.
+   */
+  content?: string;
 }
 
 export interface DocumentRepository {
@@ -223,6 +229,8 @@ export interface DocumentRepository {
   get(tenantId: string, documentId: string): Promise<DocumentRecord | null>;
   findByExternalId(tenantId: string, externalId: string): Promise<DocumentRecord | null>;
   list(tenantId: string, options: { limit: number; offset: number }): Promise<{ items: DocumentRecord[]; total: number }>;
+  /** The `content` last stored with the document; null when absent or when the store keeps none (see UpsertDocumentInput.content). */
+  getContent?(tenantId: string, documentId: string): Promise<string | null>;
   /** Removes the row (the caller also removes it from the KnowledgeIndex); false when absent. */
   remove(tenantId: string, documentId: string): Promise<boolean>;
 }
