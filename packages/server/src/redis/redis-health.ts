@@ -1,0 +1,6 @@
+/** What a Redis-backed component tells readiness. */
+export interface RedisHealth {
+  ready: boolean;
+  /** Why not, for logs and the readiness body. */
+  detail?: string;
+}
