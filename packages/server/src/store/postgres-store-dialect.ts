@@ -1,0 +1,90 @@
+/**
+ * The scaled setup: PostgreSQL through a pg pool. Every connection gets the statement timeout
+ * and, when a schema is given, a search_path pointing at it (tests isolate themselves that way).
+ * A pool error listener is mandatory: without it, an idle connection dropped by a restarting
+ * database would crash the process instead of being replaced on the next checkout.
+ */
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { AppError } from '../errors.ts';
+import { PostgresKnowledgeIndex } from './postgres-knowledge-index.ts';
+import { postgresSearchMigration } from './postgres-search-migration.ts';
+import type { StoreDatabase } from './database-schema.ts';
+import type { StoreDialect } from './store-dialect.ts';
+
+export interface PostgresDialectOptions {
+  connectionString: string;
+  /** @default 10 */
+  poolSize?: number;
+  /** @default 30000 */
+  statementTimeoutMs?: number;
+  /** Schema for every table (created if missing); the connection's default schema when absent. */
+  schema?: string;
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+const PING_TIMEOUT_MS = 2000;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** `if not exists` still races when two nodes start at once: the loser sees a unique violation. */
+async function createSchemaIfMissing(db: Kysely<StoreDatabase>, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== '23505') throw error;
+  }
+}
+
+/** Opens a pool on the database and makes sure the schema exists. */
+export async function openPostgresDialect(options: PostgresDialectOptions): Promise<StoreDialect> {
+  const { schema } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new Error(`Invalid PostgreSQL schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // search_path at connection start-up: it holds for every statement, pooled or not.
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool drops it and health() reports the outage.
+  });
+  const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    if (schema !== undefined) await createSchemaIfMissing(db, schema);
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    const migrationTableSchema = rows[0]?.schema ?? 'public';
+    return {
+      name: 'postgres',
+      db,
+      migrationTableSchema,
+      sortableText: sql`text collate "C"`,
+      autoIncrementKey: { type: 'bigserial', sqliteAutoIncrement: false },
+      knowledgeSearchMigration: postgresSearchMigration,
+      createKnowledgeIndex: () => new PostgresKnowledgeIndex(db),
+      async ping() {
+        // A dedicated short timeout: readiness must answer quickly even when the pool is stuck.
+        const client = await pool.connect();
+        let failure: Error | undefined;
+        try {
+          await client.query({ text: 'select 1', query_timeout: PING_TIMEOUT_MS } as pg.QueryConfig);
+        } catch (error) {
+          failure = error instanceof Error ? error : new Error(String(error));
+          throw error;
+        } finally {
+          // Passing the error destroys the connection instead of returning a broken one to the pool.
+          client.release(failure);
+        }
+      },
+      close: () => db.destroy(),
+    };
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw new AppError('db_not_ready', `Cannot open the PostgreSQL database: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}

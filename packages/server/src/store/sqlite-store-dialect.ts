@@ -1,0 +1,41 @@
+/**
+ * The embedded default: one SQLite file through better-sqlite3. WAL lets readers proceed while
+ * a write commits; busy_timeout makes a second process (the CLI next to a running server) wait
+ * for the lock instead of failing; synchronous=NORMAL is durable across crashes of the process
+ * in WAL mode and much faster than FULL.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { StoreDatabase } from './database-schema.ts';
+import { SqliteKnowledgeIndex } from './sqlite-knowledge-index.ts';
+import { sqliteSearchMigration } from './sqlite-search-migration.ts';
+import type { StoreDialect } from './store-dialect.ts';
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Opens (creating it and its directory if needed) the SQLite database at `path`, or `:memory:`. */
+export function openSqliteDialect(path: string): StoreDialect {
+  const inMemory = path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  const database = new Database(path);
+  if (!inMemory) database.pragma('journal_mode = WAL');
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  database.pragma('foreign_keys = ON');
+  database.pragma('synchronous = NORMAL');
+  const db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database }) });
+  return {
+    name: 'sqlite',
+    db,
+    migrationTableSchema: undefined,
+    sortableText: 'text',
+    autoIncrementKey: { type: 'integer', sqliteAutoIncrement: true },
+    knowledgeSearchMigration: sqliteSearchMigration,
+    createKnowledgeIndex: () => new SqliteKnowledgeIndex(db),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

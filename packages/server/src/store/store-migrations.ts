@@ -1,0 +1,60 @@
+/**
+ * The versioned schema, the same list of migrations on both dialects (only the body of the
+ * full-text one differs). Provided in code rather than read from a folder, so the list is
+ * what was type-checked and nothing depends on the working directory. Applied migrations are
+ * recorded in `schema_migrations`.
+ */
+import { Migrator, sql, type Migration } from 'kysely';
+import { coreSchemaMigration } from './core-schema-migration.ts';
+import type { StoreDialect } from './store-dialect.ts';
+
+export const MIGRATION_TABLE = 'schema_migrations';
+const MIGRATION_LOCK_TABLE = 'schema_migrations_lock';
+
+/** Every migration by name; names sort in the order they apply. */
+export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    '0001_core_schema': coreSchemaMigration(dialect),
+    '0002_knowledge_search': dialect.knowledgeSearchMigration,
+  };
+}
+
+function migratorFor(dialect: StoreDialect): Migrator {
+  const migrations = storeMigrations(dialect);
+  return new Migrator({
+    db: dialect.db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+    ...(dialect.migrationTableSchema === undefined ? {} : { migrationTableSchema: dialect.migrationTableSchema }),
+  });
+}
+
+/** Applies every pending migration (a no-op when the schema is current). Throws on failure. */
+export async function migrateToLatest(dialect: StoreDialect): Promise<string[]> {
+  const { error, results } = await migratorFor(dialect).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    throw new Error(`Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).map((result) => result.migrationName);
+}
+
+/**
+ * Whether every migration of this build has been applied. Cheap enough for a readiness probe:
+ * one indexed read of a handful of rows, no catalogue introspection.
+ */
+export async function schemaIsCurrent(dialect: StoreDialect): Promise<boolean> {
+  let applied: Set<string>;
+  try {
+    const table = dialect.migrationTableSchema === undefined ? MIGRATION_TABLE : `${dialect.migrationTableSchema}.${MIGRATION_TABLE}`;
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(table)}`.execute(dialect.db);
+    applied = new Set(rows.map((row) => row.name));
+  } catch {
+    // No migration table yet: nothing has been applied.
+    return false;
+  }
+  return Object.keys(storeMigrations(dialect)).every((name) => applied.has(name));
+}
