@@ -30,5 +30,11 @@ export interface ChatEventLog {
   /** Live events of one chat from now on; returns the unsubscribe function. */
   subscribe(chatId: string, listener: ChatEventListener): () => void;
   replay(tenantId: string, chatId: string, afterSeq: number): Promise<ReplayResult>;
+  /**
+   * Optional: every event of the chat still retained, oldest first, even when the window no
+   * longer reaches the chat's first event (the lease sweeper rebuilds an interrupted answer from
+   * its chunks). A log that cannot offer more than `replay` leaves it out.
+   */
+  retained?(tenantId: string, chatId: string): Promise<ChatEvent[]>;
   close(): Promise<void>;
 }

@@ -155,6 +155,23 @@ export class SqlMessageRepository implements MessageRepository {
       .execute();
   }
 
+  async claimExpiredStreaming(
+    tenantId: string,
+    messageId: string,
+    claim: { now: string; leaseOwner: string; leaseExpiresAt: string },
+  ): Promise<MessageRecord | null> {
+    const row = await this.db
+      .updateTable('messages')
+      .set({ lease_owner: claim.leaseOwner, lease_expires_at: claim.leaseExpiresAt })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', messageId)
+      .where('status', '=', 'streaming')
+      .where('lease_expires_at', '<', claim.now)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toMessage(row) : null;
+  }
+
   async findReply(tenantId: string, userMessageId: string): Promise<MessageRecord | null> {
     const row = await this.db
       .selectFrom('messages')

@@ -173,6 +173,17 @@ export interface MessageRepository {
    * only (it then calls finishAssistant with the message's own tenant id).
    */
   findExpiredStreaming(now: string, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Takes over a streaming message whose lease expired before `now` (its node died): sets the
+   * lease to `leaseOwner`/`leaseExpiresAt` only if the message is still `streaming` and its lease
+   * still expired. A conditional update, so of several sweepers exactly one gets the message back;
+   * the others get null. The claimer then finishes it with finishAssistant.
+   */
+  claimExpiredStreaming(
+    tenantId: string,
+    messageId: string,
+    claim: { now: string; leaseOwner: string; leaseExpiresAt: string },
+  ): Promise<MessageRecord | null>;
 }
 
 export interface DatabaseHealth {
