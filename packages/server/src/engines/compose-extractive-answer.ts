@@ -7,6 +7,7 @@
  */
 import type { Passage } from '../knowledge/knowledge-index.ts';
 import { parseMarkdownBlocks } from '../knowledge/markdown-blocks.ts';
+import { splitSentences } from '../knowledge/split-sentences.ts';
 import { extractTerms } from '../knowledge/text-terms.ts';
 
 export interface ComposeOptions {
@@ -50,24 +51,6 @@ interface Unit {
 const PRONOUN_START = /^(it|this|that|these|those|they|then|otherwise|there|here|so|also|both)\b/i;
 const MAX_LIST_ITEMS = 10;
 const MAX_CODE_LINES = 30;
-
-/** Splits a paragraph into sentences without breaking "e.g.", versions or `code.calls()`. */
-export function splitSentences(paragraph: string): string[] {
-  const flat = paragraph.replace(/\s*\n\s*/g, ' ').trim();
-  if (!flat) return [];
-  const parts = flat.split(/(?<=[.!?])\s+(?=[`"'(*_[]?[\p{Lu}\p{N}])/u);
-  const sentences: string[] = [];
-  for (const part of parts) {
-    const previous = sentences.at(-1);
-    // Re-join splits after common abbreviations.
-    if (previous && /\b(e\.g|i\.e|etc|vs|cf|approx|incl|no|Mr|Ms|Dr)\.$/i.test(previous)) {
-      sentences[sentences.length - 1] = `${previous} ${part}`;
-    } else {
-      sentences.push(part);
-    }
-  }
-  return sentences;
-}
 
 function countWords(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
