@@ -1,0 +1,769 @@
+/**
+ * The client's behaviour: chat creation, the socket and its state machine, the outbox, replies,
+ * resume and history. See chat-client.ts for the public contract.
+ *
+ * Three rules keep callbacks from doing harm at the wrong time:
+ * - every socket gets a transport id; its callbacks are ignored once it is no longer the current one;
+ * - every connection attempt gets an AbortController; closing or failing aborts its REST calls and
+ *   backoff sleeps, and their late results are dropped;
+ * - there is one reconnect timer slot; scheduling clears it first.
+ */
+import {
+  CHAT_EVENT_TYPES,
+  ERROR_CODES,
+  isErrorCode,
+  MAX_MESSAGE_CHARS,
+  shouldReconnect,
+  type ChatJoinedData,
+  type ConnectionReadyData,
+  type ErrorData,
+  type MessageReceivedData,
+  type ProcessingData,
+  type ResponseChunkData,
+  type ResponseCompleteData,
+  type ServerFrame,
+  type ServerFrameType,
+} from '@miptech/protocol';
+import type { ChatClient, SentMessage, ServerFrameListener, SnapshotListener } from './chat-client.ts';
+import type {
+  ChatClientOptions,
+  LifecycleEnvironment,
+  StorageLike,
+  TimerHandle,
+  TimersLike,
+  WebSocketConstructorLike,
+  WebSocketLike,
+} from './chat-client-options.ts';
+import type { ChatMessage, ChatSnapshot, ConnectionState } from './chat-snapshot.ts';
+import { ChatApiError } from './chat-api-error.ts';
+import { ChatRestApi } from './chat-rest-api.ts';
+import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffSettings } from './backoff.ts';
+import { canTransition, isActive } from './connection-state-machine.ts';
+import { Conversation } from './conversation.ts';
+import { HeartbeatWatchdog } from './heartbeat-watchdog.ts';
+import { Outbox } from './outbox.ts';
+import { defaultLifecycle, watchPageLifecycle } from './page-lifecycle.ts';
+import { randomId } from './random-id.ts';
+import { defaultStorage, loadOrCreateSessionId } from './session-store.ts';
+import { SnapshotStore } from './snapshot-store.ts';
+import { TokenProvider } from './token-provider.ts';
+import { buildWsUrl, normalizeApiUrl } from './endpoint-urls.ts';
+
+/** The guide's fallback (§7): send join_chat this long after open even without connection_ready. */
+export const JOIN_FALLBACK_MS = 1000;
+/** Longest wait for chat_joined after join_chat before the attempt counts as failed. */
+export const JOIN_RESPONSE_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_ATTEMPTS = 10;
+export const DEFAULT_TITLE = 'Website Chat Session';
+
+const OPEN = 1;
+
+/** Error codes in an `error` frame that refuse the user message just sent (when not otherwise attributed). */
+const SEND_REJECTION_CODES: ReadonlySet<string> = new Set([
+  'validation_error',
+  'message_too_large',
+  'rate_limited',
+  'not_joined',
+  'invalid_frame',
+]);
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: ChatApiError): void;
+}
+
+function createDeferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: ChatApiError) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // The state is visible in the snapshot; a caller that ignores connect()'s promise must not get an
+  // unhandled rejection for it.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+function globalTimers(): TimersLike {
+  // Looked up at call time so node:test's mock.timers (or fake timers enabled later) apply.
+  return {
+    setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+    clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeClose(code: number): string {
+  switch (code) {
+    case 1000: return 'Connection closed';
+    case 1001: return 'Server restarting';
+    case 1006: return 'Connection lost';
+    case 1008: return 'Connection refused by policy (check tenant_id and configuration)';
+    case 1011: return 'Server error';
+    case 1012: return 'Server restarting';
+    case 4400: return 'Protocol error: expected join_chat first';
+    case 4401: return 'Authentication required or token invalid';
+    case 4403: return 'Access denied (tenant or permissions)';
+    case 4408: return 'join_chat not sent in time';
+    default: return `Connection closed (${code})`;
+  }
+}
+
+export class ChatClientController implements ChatClient {
+  private readonly apiUrl: string;
+  private readonly wsUrl: string;
+  private readonly tenantId: string;
+  private readonly title: string;
+  private readonly loadHistoryOnJoin: boolean;
+  private readonly maxAttempts: number;
+  private readonly backoff: BackoffSettings;
+  private readonly timers: TimersLike;
+  private readonly random: () => number;
+  private readonly storage: StorageLike | null;
+  private readonly lifecycle: LifecycleEnvironment | null;
+  private readonly WebSocketCtor: WebSocketConstructorLike | undefined;
+  private readonly fetchImpl: typeof fetch | undefined;
+  private readonly tokens: TokenProvider;
+  private readonly explicitSessionId: string | undefined;
+
+  private readonly store: SnapshotStore;
+  private readonly conversation = new Conversation();
+  private readonly outbox = new Outbox();
+  private readonly frameListeners = new Map<string, Set<(frame: never) => void>>();
+  private readonly watchdog: HeartbeatWatchdog;
+
+  private api: ChatRestApi | null = null;
+  private sessionId: string | null = null;
+  private run: AbortController | null = null;
+  private socket: WebSocketLike | null = null;
+  private transportId = 0;
+  private joinToken: string | null = null;
+  private joinSent = false;
+  private joinTimer: TimerHandle | null = null;
+  private reconnectTimer: TimerHandle | null = null;
+  private attempt = 0;
+  private authRetryUsed = false;
+  private failedRetryable = false;
+  private lastSeq = 0;
+  private waiters: Deferred | null = null;
+  private detachLifecycle: (() => void) | null = null;
+  private historyGeneration = 0;
+
+  constructor(options: ChatClientOptions) {
+    if (!options || typeof options.apiUrl !== 'string' || options.apiUrl === '') {
+      throw new TypeError('createChatClient: apiUrl is required');
+    }
+    if (typeof options.tenantId !== 'string' || options.tenantId === '') {
+      throw new TypeError('createChatClient: tenantId is required');
+    }
+    this.apiUrl = normalizeApiUrl(options.apiUrl);
+    this.tenantId = options.tenantId;
+    this.wsUrl = buildWsUrl(this.apiUrl, options.wsUrl, this.tenantId);
+    this.title = options.title ?? DEFAULT_TITLE;
+    this.loadHistoryOnJoin = options.loadHistory ?? true;
+    this.maxAttempts = Math.max(0, options.reconnect?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.backoff = {
+      baseDelayMs: options.reconnect?.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs,
+      maxDelayMs: options.reconnect?.maxDelayMs ?? DEFAULT_BACKOFF.maxDelayMs,
+    };
+    this.timers = options.timers ?? globalTimers();
+    this.random = options.random ?? Math.random;
+    this.storage = options.storage === undefined ? null : options.storage;
+    this.lifecycle = options.lifecycle === undefined ? defaultLifecycle() : options.lifecycle;
+    this.WebSocketCtor =
+      options.WebSocket ?? ((globalThis as { WebSocket?: WebSocketConstructorLike }).WebSocket ?? undefined);
+    this.fetchImpl = options.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined);
+    this.tokens = new TokenProvider(options.token ?? null, options.getToken);
+    this.explicitSessionId = options.sessionId;
+    this.store = new SnapshotStore({
+      connection: Object.freeze({ state: 'idle', code: null, reason: null, attempt: 0 }),
+      chatId: null,
+      messages: this.conversation.messages,
+      isTyping: false,
+      streamingContent: '',
+      error: null,
+      lastSeq: 0,
+    });
+    this.watchdog = new HeartbeatWatchdog(
+      this.timers,
+      () => this.sendFrame({ type: 'ping', data: { ts: Date.now() } }),
+      () => this.onDeadConnection(),
+    );
+    // Bound so they can be handed around (useSyncExternalStore, event handlers).
+    this.subscribe = this.subscribe.bind(this);
+    this.getSnapshot = this.getSnapshot.bind(this);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Public API
+
+  connect(): Promise<void> {
+    const state = this.state;
+    if (state === 'ready') return Promise.resolve();
+    const waiters = (this.waiters ??= createDeferred());
+    if (!isActive(state)) this.begin();
+    return waiters.promise;
+  }
+
+  send(text: string): Promise<SentMessage> {
+    if (typeof text !== 'string' || text.trim() === '') {
+      return Promise.reject(ChatApiError.fromCode('validation_error', 'Message text is required'));
+    }
+    if (text.length > MAX_MESSAGE_CHARS) {
+      return Promise.reject(ChatApiError.fromCode('message_too_large', `Message longer than ${MAX_MESSAGE_CHARS} characters`));
+    }
+    if (this.state === 'closed') {
+      return Promise.reject(ChatApiError.fromCode('not_joined', 'The chat client is closed'));
+    }
+    const clientMessageId = randomId(this.random);
+    const promise = this.outbox.add(clientMessageId, text);
+    const deliverNow = this.state === 'ready' && this.socket?.readyState === OPEN;
+    this.conversation.addLocalUserMessage(clientMessageId, text, deliverNow ? 'sending' : 'queued', new Date().toISOString());
+    if (deliverNow) this.deliver(clientMessageId, text);
+    this.publish({ error: null });
+    return promise;
+  }
+
+  stop(): void {
+    const reply = this.conversation.streamingReply;
+    const chatId = this.store.get().chatId;
+    if (!reply || !chatId || this.state !== 'ready') return;
+    this.sendFrame({ type: 'stop_generation', data: { chat_id: chatId, message_id: reply.id } });
+  }
+
+  retry(): void {
+    if (this.state !== 'failed') return;
+    this.begin();
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    this.abortRun();
+    this.clearReconnectTimer();
+    this.dropSocket(1000, 'client closed');
+    this.detachLifecycle?.();
+    this.detachLifecycle = null;
+    this.transition('closed', 1000, 'Closed by the client');
+    const closedError = ChatApiError.fromCode('not_joined', 'The chat client was closed');
+    for (const clientMessageId of this.outbox.rejectAll(closedError)) {
+      this.conversation.setPendingStatus(clientMessageId, 'error', 'not_joined');
+    }
+    this.publish({});
+    this.rejectWaiters(closedError);
+  }
+
+  subscribe(listener: SnapshotListener): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  getSnapshot(): ChatSnapshot {
+    return this.store.get();
+  }
+
+  on<T extends ServerFrameType>(type: T, listener: ServerFrameListener<T>): () => void {
+    let set = this.frameListeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.frameListeners.set(type, set);
+    }
+    set.add(listener as (frame: never) => void);
+    return () => {
+      set.delete(listener as (frame: never) => void);
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Connection lifecycle
+
+  private get state(): ConnectionState {
+    return this.store.get().connection.state;
+  }
+
+  private transition(to: ConnectionState, code: number | null, reason: string | null): boolean {
+    const from = this.state;
+    if (!canTransition(from, to)) return false;
+    this.store.update({ connection: Object.freeze({ state: to, code, reason, attempt: this.attempt }) });
+    return true;
+  }
+
+  /** Starts from idle, closed or failed: attempts reset, a fresh token will be asked for. */
+  private begin(): void {
+    this.attempt = 0;
+    this.authRetryUsed = false;
+    this.failedRetryable = false;
+    this.tokens.invalidate();
+    this.detachLifecycle ??= watchPageLifecycle(this.lifecycle, () => this.onWake());
+    if (this.transition('connecting', null, null)) void this.runAttempt();
+  }
+
+  private newRun(): AbortController {
+    this.run?.abort(new Error('superseded'));
+    this.run = new AbortController();
+    return this.run;
+  }
+
+  private abortRun(): void {
+    this.run?.abort(new Error('aborted'));
+    this.run = null;
+  }
+
+  private restApi(): ChatRestApi {
+    if (!this.api) {
+      if (!this.fetchImpl) throw new ChatApiError({ code: 'service_unavailable', status: 0, retryable: false, message: 'No fetch available: pass options.fetch' });
+      this.api = new ChatRestApi({
+        apiUrl: this.apiUrl,
+        tenantId: this.tenantId,
+        fetch: this.fetchImpl,
+        tokens: this.tokens,
+        timers: this.timers,
+        random: this.random,
+        backoff: this.backoff,
+        maxAttempts: Math.max(1, this.maxAttempts),
+      });
+    }
+    return this.api;
+  }
+
+  private resolveSessionId(): string {
+    if (this.sessionId) return this.sessionId;
+    if (this.explicitSessionId) {
+      this.sessionId = this.explicitSessionId;
+    } else {
+      this.sessionId = loadOrCreateSessionId(this.storage ?? defaultStorage(), this.tenantId, () => randomId(this.random));
+    }
+    return this.sessionId;
+  }
+
+  /** One attempt: create/resume the chat when it is not known yet, get a token, open the socket. */
+  private async runAttempt(): Promise<void> {
+    const run = this.newRun();
+    if (!this.store.get().chatId) {
+      try {
+        const chat = await this.restApi().createChat({ sessionId: this.resolveSessionId(), title: this.title }, run.signal);
+        if (run.signal.aborted) return;
+        this.publish({ chatId: chat.id });
+      } catch (error) {
+        if (run.signal.aborted) return;
+        const apiError = error instanceof ChatApiError ? error : ChatApiError.network(error);
+        // createChat already retried what is retryable; what reaches here is final for this attempt.
+        this.fail(null, apiError.message, apiError, apiError.retryable);
+        return;
+      }
+    }
+    let token: string | null;
+    try {
+      token = await this.tokens.get();
+    } catch (error) {
+      if (run.signal.aborted) return;
+      this.connectionLost(null, `getToken() failed: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    if (run.signal.aborted) return;
+    this.openSocket(token);
+  }
+
+  private openSocket(token: string | null): void {
+    if (!this.WebSocketCtor) {
+      this.fail(null, 'No WebSocket implementation: pass options.WebSocket (the `ws` package in Node)', null, false);
+      return;
+    }
+    const id = ++this.transportId;
+    let ws: WebSocketLike;
+    try {
+      ws = new this.WebSocketCtor(this.wsUrl);
+    } catch (error) {
+      this.fail(null, `Cannot open the WebSocket: ${error instanceof Error ? error.message : String(error)}`, null, false);
+      return;
+    }
+    this.socket = ws;
+    this.joinToken = token;
+    this.joinSent = false;
+    this.watchdog.start();
+    ws.onopen = () => {
+      if (id === this.transportId) this.onOpen();
+    };
+    ws.onmessage = (event) => {
+      if (id === this.transportId) this.onRawFrame(event.data);
+    };
+    ws.onclose = (event) => {
+      if (id !== this.transportId) return;
+      this.dropSocket();
+      this.connectionLost(event.code, event.reason || describeClose(event.code));
+    };
+    ws.onerror = () => {
+      // A close event follows every error; it carries the code that decides what to do.
+    };
+  }
+
+  private onOpen(): void {
+    this.transition('joining', null, null);
+    this.joinTimer = this.timers.setTimeout(() => {
+      this.joinTimer = null;
+      this.sendJoin();
+    }, JOIN_FALLBACK_MS);
+  }
+
+  private sendJoin(): void {
+    if (this.joinSent || !this.socket || this.socket.readyState !== OPEN) return;
+    this.joinSent = true;
+    if (this.joinTimer !== null) this.timers.clearTimeout(this.joinTimer);
+    this.joinTimer = this.timers.setTimeout(() => {
+      this.joinTimer = null;
+      if (this.state !== 'joining') return;
+      this.dropSocket(1000, 'join timeout');
+      this.connectionLost(null, 'No answer to join_chat');
+    }, JOIN_RESPONSE_TIMEOUT_MS);
+    const data: Record<string, unknown> = {
+      chat_id: this.store.get().chatId,
+      tenant_id: this.tenantId,
+      token: this.joinToken,
+      session_id: this.sessionId,
+    };
+    if (this.lastSeq > 0) data.last_seq = this.lastSeq;
+    this.sendFrame({ type: 'join_chat', data });
+  }
+
+  /** Forgets the current socket (its callbacks become no-ops) and closes it if still open. */
+  private dropSocket(code?: number, reason?: string): void {
+    const ws = this.socket;
+    this.socket = null;
+    this.transportId++;
+    this.joinSent = false;
+    this.watchdog.stop();
+    if (this.joinTimer !== null) this.timers.clearTimeout(this.joinTimer);
+    this.joinTimer = null;
+    for (const clientMessageId of this.outbox.requeueInFlight()) {
+      this.conversation.setPendingStatus(clientMessageId, 'queued');
+    }
+    if (ws && code !== undefined) {
+      try {
+        const terminate = (ws as { terminate?: () => void }).terminate;
+        if (code !== 1000 && typeof terminate === 'function') terminate.call(ws);
+        else ws.close(code, reason);
+      } catch {
+        // Closing a socket that is already closing may throw in some implementations.
+      }
+    }
+  }
+
+  private onDeadConnection(): void {
+    if (!this.socket) return;
+    this.dropSocket(4000, 'heartbeat timeout');
+    this.connectionLost(1006, 'No frame from the server for two heartbeat intervals');
+  }
+
+  /** Decides, from the close code, between reconnecting and failing. */
+  private connectionLost(code: number | null, reason: string): void {
+    const state = this.state;
+    if (state === 'closed' || state === 'failed' || state === 'idle') return;
+    if (code === 4401) {
+      if (this.tokens.canRefresh && !this.authRetryUsed) {
+        this.authRetryUsed = true;
+        this.tokens.invalidate();
+        this.scheduleReconnect(code, reason, 0);
+      } else {
+        this.fail(code, reason, null, false);
+      }
+      return;
+    }
+    if (code !== null && !shouldReconnect(code)) {
+      this.fail(code, reason, null, false);
+      return;
+    }
+    this.attempt++;
+    if (this.attempt > this.maxAttempts) {
+      this.attempt = this.maxAttempts;
+      this.fail(code, `Gave up after ${this.maxAttempts} reconnect attempts: ${reason}`, null, true);
+      return;
+    }
+    this.scheduleReconnect(code, reason, fullJitterDelay(this.attempt, this.backoff, this.random));
+  }
+
+  private scheduleReconnect(code: number | null, reason: string, delayMs: number): void {
+    this.clearReconnectTimer();
+    this.abortRun();
+    if (!this.transition('reconnecting', code, reason)) return;
+    this.publish({});
+    this.reconnectTimer = this.timers.setTimeout(() => {
+      this.reconnectTimer = null;
+      this.reconnectNow();
+    }, delayMs);
+  }
+
+  private reconnectNow(): void {
+    if (this.state !== 'reconnecting') return;
+    this.clearReconnectTimer();
+    if (this.transition('connecting', null, null)) void this.runAttempt();
+  }
+
+  private clearReconnectTimer(): void {
+    if (this.reconnectTimer !== null) this.timers.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+
+  /** Ends in `failed`; queued messages stay queued and are delivered after `retry()`. */
+  private fail(code: number | null, reason: string, error: ChatApiError | null, retryable: boolean): void {
+    this.abortRun();
+    this.clearReconnectTimer();
+    if (this.socket) this.dropSocket(1000, 'client giving up');
+    if (!this.transition('failed', code, reason)) return;
+    this.failedRetryable = retryable;
+    const reported = error ?? this.store.get().error ?? { code: code === null ? 'service_unavailable' : `close_${code}`, message: reason };
+    this.publish({ error: Object.freeze({ code: reported.code, message: reported.message }) });
+    this.rejectWaiters(
+      error ?? new ChatApiError({ code: reported.code, status: 0, retryable, message: reason }),
+    );
+  }
+
+  private rejectWaiters(error: ChatApiError): void {
+    const waiters = this.waiters;
+    this.waiters = null;
+    waiters?.reject(error);
+  }
+
+  /** `online`, `pageshow`, tab visible again. */
+  private onWake(): void {
+    const state = this.state;
+    if (state === 'reconnecting') this.reconnectNow();
+    else if (state === 'failed' && this.failedRetryable) this.retry();
+    else if (state === 'ready') this.sendFrame({ type: 'ping', data: { ts: Date.now() } });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Frames
+
+  private sendFrame(frame: { type: string; data: Record<string, unknown> }): boolean {
+    const ws = this.socket;
+    if (!ws || ws.readyState !== OPEN) return false;
+    try {
+      ws.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private deliver(clientMessageId: string, text: string): void {
+    const chatId = this.store.get().chatId;
+    if (this.sendFrame({ type: 'user_message', data: { chat_id: chatId, text, client_message_id: clientMessageId } })) {
+      this.outbox.markInFlight(clientMessageId);
+    }
+  }
+
+  private flushOutbox(): void {
+    for (const entry of this.outbox.queued()) {
+      this.deliver(entry.clientMessageId, entry.text);
+      if (entry.state === 'in_flight') this.conversation.setPendingStatus(entry.clientMessageId, 'sending');
+    }
+  }
+
+  private onRawFrame(raw: unknown): void {
+    this.watchdog.beat();
+    if (typeof raw !== 'string') return; // the platform sends text frames only
+    let frame: unknown;
+    try {
+      frame = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (!isRecord(frame) || typeof frame.type !== 'string') return;
+    if (!isRecord(frame.data)) frame.data = {};
+    this.onFrame(frame as unknown as ServerFrame);
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    const type = frame.type;
+    if (CHAT_EVENT_TYPES.has(type)) {
+      const chatId = this.store.get().chatId;
+      const frameChat = frame.chat_id ?? (frame.data as { chat_id?: unknown }).chat_id;
+      if (chatId && typeof frameChat === 'string' && frameChat !== chatId) return;
+      if (typeof frame.seq === 'number') {
+        if (frame.seq <= this.lastSeq) return; // replayed twice: already applied
+        this.lastSeq = frame.seq;
+      }
+    }
+    switch (type) {
+      case 'ping':
+        this.sendFrame({ type: 'pong', data: { ts: typeof frame.data.ts === 'number' ? frame.data.ts : Date.now() } });
+        break;
+      case 'connection_ready': {
+        const interval = (frame.data as ConnectionReadyData).heartbeat_interval_ms;
+        if (typeof interval === 'number') this.watchdog.setInterval(interval);
+        this.sendJoin();
+        break;
+      }
+      case 'chat_joined':
+        this.onJoined(frame.data as ChatJoinedData, frame.chat_id);
+        break;
+      case 'message_received':
+        this.onMessageReceived(frame.data as MessageReceivedData);
+        break;
+      case 'processing':
+      case 'response_start': {
+        const data = frame.data as ProcessingData;
+        if (typeof data.message_id === 'string') {
+          this.conversation.startReply(data.message_id, data.user_message_id ?? null, this.frameTime(frame));
+        }
+        break;
+      }
+      case 'response_chunk': {
+        const data = frame.data as ResponseChunkData;
+        if (typeof data.message_id === 'string') this.conversation.appendChunk(data, this.frameTime(frame));
+        break;
+      }
+      case 'response_complete': {
+        const data = frame.data as ResponseCompleteData;
+        if (typeof data.message_id === 'string') this.conversation.completeReply(data, this.frameTime(frame));
+        break;
+      }
+      case 'error':
+        this.onErrorFrame(frame.data as ErrorData);
+        break;
+      default:
+        break;
+    }
+    this.publish({});
+    this.emit(frame);
+  }
+
+  private frameTime(frame: ServerFrame): string {
+    return new Date(typeof frame.event_ts === 'number' ? frame.event_ts : Date.now()).toISOString();
+  }
+
+  private onJoined(data: ChatJoinedData, topLevelChatId: string | undefined): void {
+    if (this.state !== 'joining') return;
+    const chatId = typeof data.chat_id === 'string' ? data.chat_id : topLevelChatId;
+    if (chatId && chatId !== this.store.get().chatId) {
+      this.lastSeq = 0; // seqs are per chat
+      this.publish({ chatId });
+    }
+    // Nothing before the server's last_seq will be replayed: history covers it.
+    if (!data.resumed || data.history_reload_required) {
+      if (typeof data.last_seq === 'number' && data.last_seq > this.lastSeq) this.lastSeq = data.last_seq;
+    }
+    if (this.joinTimer !== null) this.timers.clearTimeout(this.joinTimer);
+    this.joinTimer = null;
+    this.attempt = 0;
+    this.authRetryUsed = false;
+    this.failedRetryable = false;
+    this.transition('ready', null, null);
+    this.flushOutbox();
+    this.publish({ error: null });
+    const waiters = this.waiters;
+    this.waiters = null;
+    waiters?.resolve();
+    if (this.loadHistoryOnJoin) void this.loadHistory();
+  }
+
+  private async loadHistory(): Promise<void> {
+    const chatId = this.store.get().chatId;
+    const run = this.run;
+    if (!chatId || !run) return;
+    const generation = ++this.historyGeneration;
+    let items;
+    try {
+      items = await this.restApi().listMessages(chatId, run.signal);
+    } catch {
+      // History is a convenience on top of the live stream; a failed load leaves what we have.
+      return;
+    }
+    if (run.signal.aborted || generation !== this.historyGeneration || chatId !== this.store.get().chatId) return;
+    const { acknowledged } = this.conversation.mergeHistory(items);
+    for (const message of acknowledged) {
+      if (message.clientMessageId) this.outbox.settle(message.clientMessageId, this.toSent(message, chatId, true));
+    }
+    this.publish({});
+  }
+
+  private onMessageReceived(data: MessageReceivedData): void {
+    const message = this.conversation.acknowledge(data);
+    const clientMessageId = data.client_message_id;
+    if (message && clientMessageId) {
+      this.outbox.settle(clientMessageId, this.toSent(message, data.chat_id ?? this.store.get().chatId ?? '', data.duplicate === true));
+    }
+  }
+
+  private toSent(message: ChatMessage, chatId: string, duplicate: boolean): SentMessage {
+    return {
+      id: message.id,
+      clientMessageId: message.clientMessageId ?? '',
+      chatId,
+      content: message.content,
+      createdAt: message.createdAt,
+      duplicate,
+    };
+  }
+
+  private onErrorFrame(data: ErrorData): void {
+    const code = typeof data.code === 'string' ? data.code : 'internal_error';
+    const message = typeof data.message === 'string' ? data.message : code;
+    const extra: { retryable?: boolean; retryAfter?: number } = {};
+    if (typeof data.retryable === 'boolean') extra.retryable = data.retryable;
+    if (typeof data.retry_after === 'number') extra.retryAfter = data.retry_after;
+    const error = ChatApiError.fromCode(code, message, extra);
+    const bag = data as unknown as Record<string, unknown>;
+    const named = typeof bag.client_message_id === 'string' ? bag.client_message_id : null;
+    const messageId = typeof data.message_id === 'string' ? data.message_id : null;
+    let rejected: string | null = null;
+    if (named && this.outbox.has(named)) rejected = named;
+    else if (messageId && this.outbox.has(messageId)) rejected = messageId;
+    else if (messageId && this.conversation.hasReply(messageId)) this.conversation.markReplyError(messageId, code);
+    else if (SEND_REJECTION_CODES.has(code)) rejected = this.outbox.oldestInFlight()?.clientMessageId ?? null;
+    if (rejected) {
+      this.outbox.reject(rejected, error);
+      this.conversation.setPendingStatus(rejected, 'error', code);
+    }
+    this.store.update({ error: Object.freeze({ code, message }) });
+    if (this.state === 'joining' && this.joinSent) this.onJoinRefused(error);
+  }
+
+  /**
+   * An `error` frame answering our join_chat. When the code's table entry closes the socket the
+   * close code decides; otherwise the server keeps the socket open and we act on the code.
+   */
+  private onJoinRefused(error: ChatApiError): void {
+    if (error.code === 'chat_not_found') {
+      // The stored chat is gone (e.g. a wiped database): create/resume it again on the next attempt.
+      this.lastSeq = 0;
+      this.publish({ chatId: null });
+      this.dropSocket(1000, 'chat not found');
+      this.connectionLost(null, error.message);
+      return;
+    }
+    if (isErrorCode(error.code) && ERROR_CODES[error.code].close !== null) return;
+    this.dropSocket(1000, 'join refused');
+    if (error.retryable) this.connectionLost(null, error.message);
+    else this.fail(null, error.message, error, false);
+  }
+
+  private emit(frame: ServerFrame): void {
+    const listeners = this.frameListeners.get(frame.type);
+    if (!listeners) return;
+    for (const listener of [...listeners]) {
+      try {
+        (listener as (frame: ServerFrame) => void)(frame);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+
+  /** Publishes the conversation's current state plus `patch` as one snapshot change. */
+  private publish(patch: Partial<ChatSnapshot>): void {
+    const streaming = this.conversation.streamingReply;
+    this.store.update({
+      messages: this.conversation.messages,
+      isTyping: streaming !== null,
+      streamingContent: streaming?.content ?? '',
+      lastSeq: this.lastSeq,
+      ...patch,
+    });
+  }
+}
