@@ -1,0 +1,185 @@
+/**
+ * Generates one assistant answer: retrieval → engine stream → events → stored message.
+ *
+ * Whatever happens (success, stop, engine failure, shutdown), the answer ends with exactly one
+ * `response_complete` whose `content` is the concatenation of the chunks sent, and the stored
+ * message carries the same text and a final status. The row is inserted as `streaming` with a
+ * lease renewed while generating, so another node can tell a crashed generation from a slow one.
+ */
+import { ERROR_CODES, type ErrorCode, type MessageStatus, type Source } from '@miptech/protocol';
+import type { AnswerEngine, ConversationTurn } from '../engines/answer-engine.ts';
+import { passageToSource } from '../engines/cited-sources.ts';
+import { isAppError } from '../errors.ts';
+import type { ChatEventLog } from '../events/chat-event-log.ts';
+import type { KnowledgeIndex, Passage } from '../knowledge/knowledge-index.ts';
+import type { Logger } from '../logger.ts';
+import type { MessageRecord, Store, TenantRecord } from '../store/store.ts';
+
+export type AbortReason = 'stop' | 'shutdown';
+
+export interface GenerationDeps {
+  store: Store;
+  knowledge: KnowledgeIndex;
+  engine: AnswerEngine;
+  eventLog: ChatEventLog;
+  logger: Logger;
+  nodeId: string;
+  /** How long a lease holds; renewed every third of it. */
+  leaseMs: number;
+}
+
+export interface GenerationInput {
+  tenant: TenantRecord;
+  chatId: string;
+  userMessage: MessageRecord;
+  /** The assistant row, already inserted as `streaming`. */
+  assistant: MessageRecord;
+  controller: AbortController;
+}
+
+const HISTORY_TURNS = 10;
+const RETRIEVAL_LIMIT = 5;
+const EMPTY_ANSWER = "I'm sorry, I don't have an answer to that.";
+
+/** Rough token count when the engine reports no usage (≈4 characters per token). */
+function roughTokens(text: string): number {
+  return text.length === 0 ? 0 : Math.ceil(text.length / 4);
+}
+
+function failureCode(error: unknown): ErrorCode {
+  if (isAppError(error)) return error.code;
+  return 'generation_failed';
+}
+
+export async function generateAnswer(deps: GenerationDeps, input: GenerationInput): Promise<void> {
+  const { store, knowledge, engine, eventLog, logger } = deps;
+  const { tenant, chatId, userMessage, assistant, controller } = input;
+  const tenantId = tenant.id;
+  const messageId = assistant.id;
+  const startedAt = Date.now();
+  const emit = (type: 'processing' | 'response_start' | 'response_chunk' | 'response_complete' | 'error', data: Record<string, unknown>) =>
+    eventLog.append({ tenantId, chatId, type, messageId, data });
+
+  const lease = setInterval(() => {
+    store.messages
+      .renewLease(tenantId, messageId, new Date(Date.now() + deps.leaseMs).toISOString())
+      .catch((error: unknown) => logger.warn({ err: error, messageId }, 'lease renewal failed'));
+  }, Math.max(50, Math.floor(deps.leaseMs / 3)));
+  lease.unref();
+
+  let content = '';
+  let chunkIndex = 0;
+  let sources: Source[] | null = null;
+  let passages: Passage[] = [];
+  let model: string = engine.name;
+  let promptTokens: number | null = null;
+  let completionTokens: number | null = null;
+  let status: Exclude<MessageStatus, 'streaming'> = 'complete';
+  let errorCode: ErrorCode | undefined;
+  let errorMessage = '';
+
+  const sendChunk = async (text: string) => {
+    content += text;
+    await emit('response_chunk', { message_id: messageId, chat_id: chatId, content: text, chunk_index: chunkIndex });
+    chunkIndex += 1;
+  };
+
+  try {
+    await emit('processing', { message_id: messageId, user_message_id: userMessage.id, chat_id: chatId });
+    const [found, recent] = await Promise.all([
+      knowledge.search(tenantId, userMessage.content, { limit: RETRIEVAL_LIMIT }).catch((error: unknown) => {
+        logger.warn({ err: error, tenantId }, 'knowledge search failed; answering without passages');
+        return [] as Passage[];
+      }),
+      store.messages.recent(tenantId, chatId, HISTORY_TURNS + 1),
+    ]);
+    passages = found;
+    const history: ConversationTurn[] = recent
+      .filter((message) => message.id !== userMessage.id && message.id !== messageId && message.content !== '')
+      .slice(-HISTORY_TURNS)
+      .map((message) => ({ role: message.role, content: message.content }));
+
+    await emit('response_start', { message_id: messageId, user_message_id: userMessage.id, chat_id: chatId });
+    const stream = engine.stream({ tenant, chatId, question: userMessage.content, history, passages, signal: controller.signal });
+    for await (const part of stream) {
+      if (controller.signal.aborted) break;
+      if (part.type === 'text') {
+        if (part.text !== '') await sendChunk(part.text);
+      } else if (part.type === 'sources') {
+        sources = part.sources;
+      } else if (part.type === 'usage') {
+        model = part.model;
+        promptTokens = part.promptTokens;
+        completionTokens = part.completionTokens;
+      }
+    }
+    if (controller.signal.aborted) throw controller.signal.reason ?? new Error('aborted');
+    if (content === '') await sendChunk(EMPTY_ANSWER);
+  } catch (error) {
+    if (controller.signal.aborted) {
+      status = controller.signal.reason === 'stop' ? 'stopped' : 'interrupted';
+      if (status === 'interrupted') {
+        errorCode = 'generation_interrupted';
+        errorMessage = ERROR_CODES.generation_interrupted.message;
+      }
+    } else {
+      status = 'error';
+      errorCode = failureCode(error);
+      errorMessage = isAppError(error) ? error.message : ERROR_CODES.generation_failed.message;
+      logger.warn({ err: error, tenantId, chatId, messageId }, 'answer generation failed');
+    }
+  } finally {
+    clearInterval(lease);
+  }
+
+  const finalSources = sources ?? passages.map(passageToSource);
+  const prompt = promptTokens ?? roughTokens(userMessage.content) + passages.reduce((sum, p) => sum + roughTokens(p.text), 0);
+  const completion = completionTokens ?? roughTokens(content);
+  const responseTimeMs = Date.now() - startedAt;
+
+  try {
+    await store.messages.finishAssistant(tenantId, messageId, {
+      content,
+      status,
+      sources: finalSources,
+      model,
+      promptTokens: prompt,
+      completionTokens: completion,
+      responseTimeMs,
+    });
+  } catch (error) {
+    // The lease expires and a sweeper marks the row interrupted; the visitor still gets the text.
+    logger.error({ err: error, tenantId, chatId, messageId }, 'could not store the finished answer');
+  }
+
+  try {
+    if (errorCode) {
+      await emit('error', {
+        code: errorCode,
+        message: errorMessage,
+        retryable: ERROR_CODES[errorCode].retryable,
+        message_id: messageId,
+        chat_id: chatId,
+      });
+    }
+    await emit('response_complete', {
+      message_id: messageId,
+      user_message_id: userMessage.id,
+      chat_id: chatId,
+      content,
+      role: 'assistant',
+      status,
+      sources: finalSources,
+      llm_model: model,
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: prompt + completion,
+      response_time_ms: responseTimeMs,
+      created_at: assistant.createdAt,
+      message: { id: messageId, role: 'assistant', content, created_at: assistant.createdAt },
+      ...(errorCode ? { error_code: errorCode } : {}),
+    });
+  } catch (error) {
+    logger.error({ err: error, tenantId, chatId, messageId }, 'could not publish the end of an answer');
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The chat service: one implementation behind both the REST routes and the WebSocket gateway.
+ * Creates chats idempotently per (tenant, session id), checks that a principal may see a chat,
+ * commits user messages (the client's message id is an idempotency key) and runs answers in the
+ * background, keeping track of them so stop_generation and a graceful shutdown can reach them.
+ */
+import { SCOPES } from '@miptech/protocol';
+import { canAccessChat, requireScope, type Principal } from '../auth/principal.ts';
+import { AppError } from '../errors.ts';
+import type { AnswerEngine } from '../engines/answer-engine.ts';
+import type { ChatEventLog } from '../events/chat-event-log.ts';
+import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
+import type { Logger } from '../logger.ts';
+import { enforceRateLimit } from '../rate-limit/enforce-rate-limit.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+import type { ChatRecord, MessageRecord, Store, TenantRecord } from '../store/store.ts';
+import { generateAnswer, type AbortReason, type GenerationDeps } from './answer-generation.ts';
+
+export interface ChatServiceDeps {
+  store: Store;
+  knowledge: KnowledgeIndex;
+  engine: AnswerEngine;
+  eventLog: ChatEventLog;
+  rateLimiter: RateLimiter;
+  logger: Logger;
+  nodeId: string;
+  /** @default 30000 */
+  leaseMs?: number;
+}
+
+export interface CreateChatRequest {
+  sessionId: string | null;
+  title?: string;
+  channel?: string | null;
+  context?: Record<string, unknown>;
+}
+
+export interface SubmitMessageRequest {
+  text: string;
+  clientMessageId: string | null;
+  /** Who is sending, for the per-visitor message rate limit (visitor id, else connection or address). */
+  rateLimitKey: string;
+}
+
+interface RunningAnswer {
+  tenantId: string;
+  chatId: string;
+  userMessageId: string;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+const MINUTE = 60_000;
+
+export class ChatService {
+  private readonly generation: GenerationDeps;
+  /** Running answers by assistant message id. */
+  private readonly running = new Map<string, RunningAnswer>();
+  /** User messages whose answer is being started or generated (guards against a resend racing the first send). */
+  private readonly answering = new Set<string>();
+
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.generation = {
+      store: deps.store,
+      knowledge: deps.knowledge,
+      engine: deps.engine,
+      eventLog: deps.eventLog,
+      logger: deps.logger,
+      nodeId: deps.nodeId,
+      leaseMs: deps.leaseMs ?? 30_000,
+    };
+  }
+
+  /** Number of answers being generated right now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Creates the chat, or returns the principal's existing chat for the same session id (409 if another visitor's). */
+  async createChat(principal: Principal, request: CreateChatRequest): Promise<{ chat: ChatRecord; created: boolean }> {
+    requireScope(principal, SCOPES.chatCreate);
+    const result = await this.deps.store.chats.createOrGet(principal.tenantId, {
+      sessionId: request.sessionId,
+      visitorId: principal.subject,
+      title: request.title,
+      channel: request.channel ?? null,
+      context: request.context,
+    });
+    if (!result.created && !canAccessChat(principal, result.chat)) throw new AppError('session_conflict');
+    return result;
+  }
+
+  /** The chat, when it exists in the principal's tenant and belongs to the principal; else `notFound`. */
+  async getChat(principal: Principal, chatId: string, notFound: 'chat_not_found' | 'chat_access_denied' = 'chat_not_found'): Promise<ChatRecord> {
+    const chat = await this.deps.store.chats.get(principal.tenantId, chatId);
+    if (!chat || !canAccessChat(principal, chat)) throw new AppError(notFound);
+    return chat;
+  }
+
+  /**
+   * Commits a user message, announces it (`message_received`) and starts its answer in the
+   * background. Resolves once the message is committed and announced.
+   */
+  async submitUserMessage(tenant: TenantRecord, chat: ChatRecord, request: SubmitMessageRequest): Promise<{ message: MessageRecord; duplicate: boolean }> {
+    const { store, eventLog } = this.deps;
+    await enforceRateLimit(
+      this.deps.rateLimiter,
+      `msg:${tenant.id}:${request.rateLimitKey}`,
+      tenant.settings.rateLimits.messagesPerMinute,
+      MINUTE,
+    );
+    const { message, duplicate } = await store.messages.insertUser(tenant.id, {
+      chatId: chat.id,
+      content: request.text,
+      clientMessageId: request.clientMessageId,
+    });
+    await eventLog.append({
+      tenantId: tenant.id,
+      chatId: chat.id,
+      type: 'message_received',
+      messageId: message.id,
+      data: {
+        message_id: message.id,
+        client_message_id: message.clientMessageId,
+        chat_id: chat.id,
+        role: 'user',
+        content: message.content,
+        created_at: message.createdAt,
+        ...(duplicate ? { duplicate: true } : {}),
+      },
+    });
+    if (!duplicate || !this.answering.has(message.id)) void this.startAnswer(tenant, chat.id, message, duplicate);
+    return { message, duplicate };
+  }
+
+  /** Aborts the chat's running answers (or one of them); they end as `stopped`. */
+  stopGeneration(tenantId: string, chatId: string, assistantMessageId: string | null): number {
+    let stopped = 0;
+    for (const [id, answer] of this.running) {
+      if (answer.tenantId !== tenantId || answer.chatId !== chatId) continue;
+      if (assistantMessageId && id !== assistantMessageId && answer.userMessageId !== assistantMessageId) continue;
+      answer.controller.abort('stop' satisfies AbortReason);
+      stopped += 1;
+    }
+    return stopped;
+  }
+
+  /**
+   * Lets running answers finish for up to `graceMs`, then aborts the rest (stored as
+   * `interrupted`) and waits until every one is stored.
+   */
+  async drain(graceMs: number): Promise<void> {
+    const all = () => Promise.all([...this.running.values()].map((answer) => answer.done));
+    if (this.running.size === 0 && this.answering.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), graceMs);
+    });
+    // Answers may still be starting (between commit and insert): poll until none are left.
+    const settled = (async () => {
+      while (this.running.size > 0 || this.answering.size > 0) {
+        await Promise.race([all(), new Promise((resolve) => setTimeout(resolve, 20))]);
+      }
+      return 'done' as const;
+    })();
+    const outcome = await Promise.race([settled, graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      for (const answer of this.running.values()) answer.controller.abort('shutdown' satisfies AbortReason);
+      await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    }
+  }
+
+  private async startAnswer(tenant: TenantRecord, chatId: string, userMessage: MessageRecord, duplicate: boolean): Promise<void> {
+    const { store, logger } = this.deps;
+    this.answering.add(userMessage.id);
+    try {
+      // A resend is answered only when its first answer never started (e.g. the node died in between).
+      if (duplicate && (await store.messages.findReply(tenant.id, userMessage.id))) return;
+      const assistant = await store.messages.startAssistant(tenant.id, {
+        chatId,
+        replyTo: userMessage.id,
+        leaseOwner: this.deps.nodeId,
+        leaseExpiresAt: new Date(Date.now() + this.generation.leaseMs).toISOString(),
+      });
+      const controller = new AbortController();
+      const answer: RunningAnswer = { tenantId: tenant.id, chatId, userMessageId: userMessage.id, controller, done: Promise.resolve() };
+      this.running.set(assistant.id, answer);
+      answer.done = generateAnswer(this.generation, { tenant, chatId, userMessage, assistant, controller })
+        .catch((error: unknown) => logger.error({ err: error, chatId }, 'answer generation crashed'))
+        .finally(() => this.running.delete(assistant.id));
+      await answer.done;
+    } catch (error) {
+      logger.error({ err: error, tenantId: tenant.id, chatId, userMessageId: userMessage.id }, 'could not start an answer');
+    } finally {
+      this.answering.delete(userMessage.id);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * CORS from the tenants' allowed origins, on every response (errors and 404s included: a browser
+ * that gets a CORS-less error reports a CORS failure instead of the real error). A response for a
+ * known tenant reflects an Origin that tenant allows; a response that names no known tenant (and
+ * every preflight, which carries no tenant header) reflects an Origin that some tenant allows.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isOriginAllowed } from '../auth/origin-policy.ts';
+import type { PlatformServices } from './platform-services.ts';
+import { lookupRequestTenant } from './request-identity.ts';
+
+const ALLOWED_HEADERS = 'Content-Type, Authorization, X-Tenant-ID, X-Tenant, Tenant-ID, X-API-Key, X-Request-ID, X-Session-ID';
+const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+const EXPOSED_HEADERS = 'X-Request-ID, Retry-After';
+
+async function originAllowed(services: PlatformServices, request: FastifyRequest, origin: string): Promise<boolean> {
+  const tenant = await lookupRequestTenant(services, request);
+  if (tenant) return isOriginAllowed(tenant, origin);
+  return services.tenants.isOriginAllowedByAnyTenant(origin).catch(() => false);
+}
+
+function setCorsHeaders(reply: FastifyReply, origin: string): void {
+  void reply.header('access-control-allow-origin', origin);
+  void reply.header('access-control-allow-credentials', 'true');
+  void reply.header('access-control-expose-headers', EXPOSED_HEADERS);
+}
+
+export function registerCors(app: FastifyInstance, services: PlatformServices): void {
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('vary', 'Origin');
+    const origin = request.headers.origin;
+    if (typeof origin === 'string' && (await originAllowed(services, request, origin))) setCorsHeaders(reply, origin);
+  });
+
+  // Preflights for every path, answered before any auth.
+  app.options('*', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (typeof origin === 'string' && (await services.tenants.isOriginAllowedByAnyTenant(origin).catch(() => false))) {
+      void reply.header('access-control-allow-methods', ALLOWED_METHODS);
+      void reply.header('access-control-allow-headers', ALLOWED_HEADERS);
+      void reply.header('access-control-max-age', '600');
+    }
+    return reply.status(204).send();
+  });
+}

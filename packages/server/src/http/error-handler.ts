@@ -1,0 +1,62 @@
+/**
+ * The one place REST errors become responses: `{code, message, request_id}` with the status from
+ * the protocol's table, plus `detail` for 422 and `retry_after` + Retry-After for 429/503.
+ * Fastify's own errors (malformed JSON, oversized body, wrong content type, unknown route) are
+ * mapped to stable codes; anything unexpected is logged and answered as internal_error.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody, ErrorCode } from '@miptech/protocol';
+import { AppError, isAppError } from '../errors.ts';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_VALIDATION: 'validation_error',
+};
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'invalid_json',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/** Any thrown value → AppError. Returns null for an unexpected (5xx) failure. */
+export function toAppError(error: unknown): AppError | null {
+  if (isAppError(error)) return error;
+  const fastifyError = error as Partial<FastifyError> | null;
+  const mapped = fastifyError?.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) return new AppError(mapped, undefined, { cause: error });
+  if (error instanceof SyntaxError) return new AppError('invalid_json', undefined, { cause: error });
+  const status = fastifyError?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError(STATUS_CODES[status] ?? 'invalid_json', undefined, { cause: error });
+  }
+  return null;
+}
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, error: AppError): FastifyReply {
+  const body: ErrorBody = { code: error.code, message: error.message, request_id: String(request.id) };
+  if (error.detail) body.detail = error.detail;
+  if (error.retryAfter !== undefined || error.status === 429 || error.status === 503) {
+    const seconds = error.retryAfter ?? 1;
+    body.retry_after = seconds;
+    void reply.header('retry-after', String(seconds));
+  }
+  return reply.status(error.status).send(body);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError) return sendError(reply, request, appError);
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, request, new AppError('internal_error'));
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, request, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)));
+}

@@ -1,0 +1,27 @@
+/**
+ * What the REST routes and the WebSocket gateway share: built once by createPlatform and passed
+ * to every route plugin as its options.
+ */
+import type { PlatformConfig } from '../config.ts';
+import type { TenantDirectory } from '../auth/tenant-directory.ts';
+import type { TokenService } from '../auth/token-service.ts';
+import type { ChatService } from '../chat/chat-service.ts';
+import type { ChatEventLog } from '../events/chat-event-log.ts';
+import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
+import type { Logger } from '../logger.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+import type { Store } from '../store/store.ts';
+
+export interface PlatformServices {
+  readonly config: PlatformConfig;
+  readonly store: Store;
+  readonly knowledge: KnowledgeIndex;
+  readonly tenants: TenantDirectory;
+  readonly tokens: TokenService;
+  readonly chats: ChatService;
+  readonly eventLog: ChatEventLog;
+  readonly rateLimiter: RateLimiter;
+  readonly logger: Logger;
+  /** Set when a graceful shutdown begins: readiness turns 503 and new sockets are refused. */
+  readonly lifecycle: { shuttingDown: boolean };
+}

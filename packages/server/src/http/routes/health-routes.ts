@@ -1,0 +1,23 @@
+/**
+ * Liveness and readiness. `/healthz` (also `/health`, `/api/v1/health`) says the process is up;
+ * `/readyz` (GET and HEAD) says whether it can serve: 503 with `db_not_ready` or
+ * `schema_unavailable` while the database is not usable, `service_unavailable` while shutting
+ * down (so a load balancer stops sending traffic before the sockets close).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { AppError } from '../../errors.ts';
+import type { PlatformServices } from '../platform-services.ts';
+
+const healthRoutes: FastifyPluginAsync<PlatformServices> = async (app, services) => {
+  const healthy = async () => ({ status: 'healthy', version: services.config.version });
+  for (const path of ['/healthz', '/health', '/api/v1/health']) app.get(path, healthy);
+
+  app.get('/readyz', async () => {
+    if (services.lifecycle.shuttingDown) throw new AppError('service_unavailable', 'Server shutting down', { retryAfter: 1 });
+    const health = await services.store.health().catch(() => ({ ready: false, code: 'db_not_ready' as const }));
+    if (!health.ready) throw new AppError(health.code ?? 'db_not_ready', undefined, { retryAfter: 2 });
+    return { status: 'ready', version: services.config.version, database: services.store.dialect };
+  });
+};
+
+export default healthRoutes;

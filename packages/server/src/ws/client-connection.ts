@@ -1,0 +1,487 @@
+/**
+ * One WebSocket connection and its handshake state machine (guide §7, §8):
+ *
+ *   resolving ──tenant ok──► awaiting_join ──join_chat ok──► joined
+ *       │                        │  (ping/pong do not count as the first frame)
+ *       └─ no/unknown tenant: 1008   ├─ other first frame or non-JSON: error + 4400
+ *                                    ├─ no join in time: error + 4408
+ *                                    └─ token/chat problem: error + 4401 / 4403
+ *
+ * Frames are handled one at a time in arrival order (a join completes before the message sent
+ * right after it is looked at). After the join, bad frames get an `error` frame and the socket
+ * stays open. Chat events arrive through the chat's room and are written with this connection's
+ * strictly increasing `event_ts`; on a resume they are buffered until the replay has been sent.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type WebSocket from 'ws';
+import {
+  ERROR_CODES,
+  PROTOCOL_VERSION,
+  SCOPES,
+  parseClientFrame,
+  type ErrorCode,
+  type JoinChatFrame,
+  type StopGenerationFrame,
+  type UserMessageFrame,
+} from '@miptech/protocol';
+import { requireScope, resolvePrincipal, type Principal } from '../auth/principal.ts';
+import { AppError, isAppError } from '../errors.ts';
+import type { ChatEvent } from '../events/chat-event-log.ts';
+import type { PlatformServices } from '../http/platform-services.ts';
+import { enforceRateLimit } from '../rate-limit/enforce-rate-limit.ts';
+import { TENANT_ID_PATTERN } from '../http/request-identity.ts';
+import type { ChatRecord, TenantRecord } from '../store/store.ts';
+import type { ChatRooms, RoomMember } from './chat-rooms.ts';
+import { chatEventPrefix, completeFrame, encodeDirectFrame, type DirectFrame } from './frame-encoder.ts';
+
+type State = 'resolving' | 'awaiting_join' | 'joining' | 'joined' | 'closed';
+
+/** What the gateway gives every connection. */
+export interface ConnectionContext {
+  services: PlatformServices;
+  rooms: ChatRooms;
+  /** Called once when the connection is closed, so the gateway forgets it. */
+  onClosed(connection: ClientConnection): void;
+}
+
+/** Connection-level facts from the upgrade request (never the token: a token in a URL is ignored). */
+export interface UpgradeInfo {
+  tenantId: string | null;
+  chatId: string | null;
+  sessionId: string | null;
+  origin: string | null;
+  /** Client address, for the per-address chat creation limit. */
+  remoteAddress: string;
+}
+
+const FLOOD_WINDOW_MS = 1000;
+const FLOOD_MAX_FRAMES = 40;
+const MAX_QUEUED_FRAMES = 64;
+const HOUR = 3_600_000;
+/** A socket that cannot keep up with this much unsent data is closed (1013, try again later). */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+function cookieValue(header: string | undefined, names: readonly string[]): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    const name = part.slice(0, eq).trim();
+    if (names.includes(name)) {
+      const value = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(value) || null;
+      } catch {
+        return value || null;
+      }
+    }
+  }
+  return null;
+}
+
+/** Reads tenant, chat and visitor session from the upgrade request's query string and cookies. */
+export function readUpgradeInfo(request: IncomingMessage): UpgradeInfo {
+  const url = request.url ?? '/';
+  const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+  const pick = (...names: string[]) => {
+    for (const name of names) {
+      const value = query.get(name);
+      if (value && value.trim() !== '') return value.trim();
+    }
+    return null;
+  };
+  const origin = request.headers.origin;
+  return {
+    tenantId: pick('tenant_id', 'tenantId'),
+    chatId: pick('chat_id', 'chatId'),
+    sessionId: pick('session_id', 'sessionId') ?? cookieValue(request.headers.cookie, ['miptech_session_id', 'miptech_visitor_id']),
+    origin: typeof origin === 'string' ? origin : null,
+    remoteAddress: request.socket.remoteAddress ?? 'unknown',
+  };
+}
+
+export class ClientConnection implements RoomMember {
+  readonly id = randomUUID();
+  private state: State = 'resolving';
+  private tenant: TenantRecord | null = null;
+  private principal: Principal | null = null;
+  private chat: ChatRecord | null = null;
+  private lastEventTs = 0;
+  /** Last time any frame came from the client (heartbeat). */
+  lastSeenAt = Date.now();
+  private joinTimer: NodeJS.Timeout | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private floodWindowStart = 0;
+  private floodCount = 0;
+  private floodReported = false;
+  /** Highest chat seq written to this socket (drops a duplicate of a replayed event). */
+  private lastSentSeq = 0;
+  /** Live events held back while a resume replay is being sent. */
+  private buffered: ChatEvent[] | null = null;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly info: UpgradeInfo,
+    private readonly context: ConnectionContext,
+  ) {
+    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    socket.on('pong', () => {
+      this.lastSeenAt = Date.now();
+    });
+    socket.on('close', () => this.onSocketClosed());
+    socket.on('error', () => this.onSocketClosed());
+  }
+
+  get isJoined(): boolean {
+    return this.state === 'joined';
+  }
+
+  /** Read through a method: the state changes while awaiting, which TypeScript's narrowing does not see. */
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  get tenantId(): string | null {
+    return this.tenant?.id ?? null;
+  }
+
+  /** Validates the tenant, then sends the three status frames at once. */
+  start(): void {
+    const config = this.context.services.config;
+    this.joinTimer = setTimeout(() => this.onJoinTimeout(), config.wsJoinTimeoutMs);
+    this.enqueue(async () => {
+      const tenantId = this.info.tenantId;
+      if (!tenantId) return this.close(1008, 'tenant_id required');
+      const tenant = TENANT_ID_PATTERN.test(tenantId) ? await this.context.services.tenants.get(tenantId) : null;
+      if (!tenant) return this.close(1008, 'Unknown tenant');
+      if (this.state === 'closed') return;
+      this.tenant = tenant;
+      this.state = 'awaiting_join';
+      const base = { connection_id: this.id };
+      this.sendDirect({ type: 'connection_established', data: { ...base, protocol_version: PROTOCOL_VERSION, server_version: config.version } });
+      this.sendDirect({ type: 'initialization_progress', data: { ...base, stage: 'ready', progress: 100 } });
+      this.sendDirect({
+        type: 'connection_ready',
+        data: { ...base, join_timeout_ms: config.wsJoinTimeoutMs, heartbeat_interval_ms: config.wsHeartbeatIntervalMs },
+      });
+    });
+  }
+
+  /** Heartbeat tick from the gateway: ping, or close when the client has been silent too long. */
+  heartbeat(now: number, intervalMs: number): void {
+    if (this.state === 'closed' || this.state === 'resolving') return;
+    if (now - this.lastSeenAt > 2 * intervalMs) {
+      this.close(ERROR_CODES.heartbeat_timeout.close, 'Heartbeat timeout');
+      return;
+    }
+    this.sendDirect({ type: 'ping', data: { ts: now } });
+  }
+
+  /** Closes the socket with `code` (used for shutdown with 1001). */
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.leaveRoom();
+    this.state = 'closed';
+    this.clearJoinTimer();
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      this.socket.terminate();
+    }
+  }
+
+  /** Drops the TCP connection without a close handshake (last resort at shutdown). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Room member
+
+  deliver(event: ChatEvent, prefix: string): void {
+    if (this.state === 'closed' || !this.tenant || event.tenantId !== this.tenant.id) return;
+    if (this.buffered) {
+      this.buffered.push(event);
+      return;
+    }
+    this.writeEvent(event, prefix);
+  }
+
+  private writeEvent(event: ChatEvent, prefix: string): void {
+    if (event.seq <= this.lastSentSeq) return;
+    this.lastSentSeq = event.seq;
+    this.write(completeFrame(prefix, this.nextEventTs()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Incoming frames
+
+  private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    const now = Date.now();
+    this.lastSeenAt = now;
+    if (this.state === 'closed') return;
+    if (now - this.floodWindowStart >= FLOOD_WINDOW_MS) {
+      this.floodWindowStart = now;
+      this.floodCount = 0;
+      this.floodReported = false;
+    }
+    this.floodCount += 1;
+    if (this.floodCount > FLOOD_MAX_FRAMES || this.queued >= MAX_QUEUED_FRAMES) {
+      if (!this.floodReported) {
+        this.floodReported = true;
+        const retryAfter = Math.max(1, Math.ceil((this.floodWindowStart + FLOOD_WINDOW_MS - now) / 1000));
+        this.sendError('rate_limited', 'Too many frames; slow down', { retry_after: retryAfter });
+      }
+      return;
+    }
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data;
+    const tooLarge = buffer.length > this.context.services.config.wsMaxFrameBytes;
+    const text = isBinary || tooLarge ? null : buffer.toString('utf8');
+    this.enqueue(() => this.handleFrame(text, isBinary, tooLarge));
+  }
+
+  private enqueue(work: () => Promise<void> | void): void {
+    this.queued += 1;
+    this.queue = this.queue
+      .then(work)
+      .catch((error: unknown) => this.onUnexpectedError(error))
+      .finally(() => {
+        this.queued -= 1;
+      });
+  }
+
+  private async handleFrame(text: string | null, isBinary: boolean, tooLarge: boolean): Promise<void> {
+    if (this.state === 'closed') return;
+    const beforeJoin = this.state !== 'joined';
+    if (text === null) {
+      const code: ErrorCode = isBinary ? 'binary_not_supported' : 'message_too_large';
+      return beforeJoin ? this.rejectFirstFrame(ERROR_CODES[code].message) : this.sendError(code);
+    }
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok) {
+      return beforeJoin ? this.rejectFirstFrame(parsed.message) : this.sendError(parsed.code, parsed.message);
+    }
+    const frame = parsed.frame;
+    switch (frame.type) {
+      case 'ping':
+        return this.sendDirect({ type: 'pong', data: { ts: frame.ts ?? Date.now() } });
+      case 'pong':
+        return;
+      case 'join_chat':
+        return beforeJoin ? this.join(frame) : this.rejoin(frame);
+      case 'user_message':
+        return beforeJoin ? this.rejectFirstFrame(`Expected join_chat, got ${frame.type}`) : this.userMessage(frame);
+      case 'stop_generation':
+        return beforeJoin ? this.rejectFirstFrame(`Expected join_chat, got ${frame.type}`) : this.stopGeneration(frame);
+    }
+  }
+
+  private rejectFirstFrame(detail: string): void {
+    this.sendError('join_required', `Expected join_chat as first message (${detail})`);
+    this.close(ERROR_CODES.join_required.close, 'Expected join_chat');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Join
+
+  private async join(frame: JoinChatFrame): Promise<void> {
+    const tenant = this.tenant;
+    if (!tenant || this.state !== 'awaiting_join') return;
+    this.state = 'joining';
+    const { services } = this.context;
+    try {
+      if (frame.tenant_id && frame.tenant_id !== tenant.id) throw new AppError('tenant_mismatch', 'join_chat tenant_id differs from the connection tenant');
+      const sessionId = frame.session_id ?? this.info.sessionId;
+      const principal = await resolvePrincipal({
+        tenant,
+        token: frame.token,
+        origin: this.info.origin,
+        sessionId,
+        jwtRequired: services.config.wsJwtRequired,
+        tokens: services.tokens,
+      });
+      requireScope(principal, SCOPES.chatSend);
+      const chatId = frame.chat_id ?? this.info.chatId;
+      let chat: ChatRecord;
+      let created = false;
+      if (chatId) {
+        chat = await services.chats.getChat(principal, chatId, 'chat_access_denied');
+      } else if (frame.create) {
+        await enforceRateLimit(services.rateLimiter, `chat-create:${tenant.id}:${this.info.remoteAddress}`, tenant.settings.rateLimits.chatsPerHour, HOUR);
+        try {
+          ({ chat, created } = await services.chats.createChat(principal, { sessionId, channel: frame.channel ?? 'websocket' }));
+        } catch (error) {
+          // Another visitor's session id: do not reveal that the session exists.
+          if (isAppError(error) && error.code === 'session_conflict') throw new AppError('chat_access_denied');
+          throw error;
+        }
+      } else {
+        throw new AppError('validation_error', 'join_chat needs a chat_id, or create: true');
+      }
+      if (this.state !== 'joining') return;
+      this.principal = principal;
+      this.chat = chat;
+      this.clearJoinTimer();
+      if (created) this.sendDirect({ type: 'chat_created', chatId: chat.id, data: { chat_id: chat.id, session_id: chat.sessionId } });
+      await this.subscribe(chat, frame.last_seq);
+    } catch (error) {
+      if (this.isClosed()) return;
+      const appError = isAppError(error) ? error : null;
+      if (!appError) this.context.services.logger.error({ err: error, connectionId: this.id }, 'join failed');
+      const code: ErrorCode = appError?.code ?? 'internal_error';
+      this.sendError(code, appError?.message);
+      const spec = ERROR_CODES[code];
+      const close = code === 'validation_error' ? ERROR_CODES.join_required.close : (spec.close ?? (spec.retryable ? 1013 : ERROR_CODES.chat_access_denied.close));
+      this.close(close, ERROR_CODES[code].message.slice(0, 120));
+    }
+  }
+
+  /**
+   * Subscribes first and buffers live events, then asks the log what happened after `lastSeq`
+   * (or only for the current seq), sends chat_joined, the replay and the buffer: no gap, and
+   * duplicates are dropped by seq.
+   */
+  private async subscribe(chat: ChatRecord, lastSeq: number | null): Promise<void> {
+    const { services, rooms } = this.context;
+    this.buffered = [];
+    rooms.join(chat.id, this);
+    let replay;
+    try {
+      replay = await services.eventLog.replay(chat.tenantId, chat.id, lastSeq ?? Number.MAX_SAFE_INTEGER);
+    } catch (error) {
+      services.logger.warn({ err: error, chatId: chat.id }, 'replay failed; joining live only');
+      replay = { complete: false, events: [], lastSeq: 0 };
+    }
+    if (this.state !== 'joining') return;
+    this.state = 'joined';
+    const resumed = lastSeq !== null && replay.complete;
+    const pending = this.buffered;
+    this.buffered = null;
+    this.lastSentSeq = resumed ? lastSeq : Math.max(replay.lastSeq, 0);
+    const joined: Record<string, unknown> = {
+      chat_id: chat.id,
+      tenant_id: chat.tenantId,
+      resumed,
+      last_seq: Math.max(replay.lastSeq, ...replay.events.map((event) => event.seq)),
+      visitor_id: chat.visitorId,
+    };
+    if (lastSeq !== null && !replay.complete) joined.history_reload_required = true;
+    this.sendDirect({ type: 'chat_joined', chatId: chat.id, data: joined });
+    if (resumed) for (const event of replay.events) this.writeEvent(event, chatEventPrefix(event));
+    for (const event of pending) this.writeEvent(event, chatEventPrefix(event));
+  }
+
+  /** A join on a joined socket: the same chat (or another create:true) is acknowledged again; never a second chat. */
+  private async rejoin(frame: JoinChatFrame): Promise<void> {
+    const chat = this.chat;
+    if (!chat) return;
+    if (frame.chat_id && frame.chat_id !== chat.id) return this.sendError('already_joined', 'This connection already joined another chat');
+    this.sendDirect({
+      type: 'chat_joined',
+      chatId: chat.id,
+      data: { chat_id: chat.id, tenant_id: chat.tenantId, resumed: false, last_seq: this.lastSentSeq, visitor_id: chat.visitorId },
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // After the join
+
+  private async userMessage(frame: UserMessageFrame): Promise<void> {
+    const { tenant, chat, principal } = this;
+    if (!tenant || !chat || !principal) return;
+    if (frame.chat_id && frame.chat_id !== chat.id) {
+      return this.sendError('chat_access_denied', 'Messages go to the chat this connection joined', { chat_id: frame.chat_id });
+    }
+    try {
+      await this.context.services.chats.submitUserMessage(tenant, chat, {
+        text: frame.text,
+        clientMessageId: frame.client_message_id,
+        rateLimitKey: principal.subject ?? `conn:${this.id}`,
+      });
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      this.sendError(error.code, error.message, {
+        chat_id: chat.id,
+        ...(error.retryAfter !== undefined ? { retry_after: error.retryAfter } : {}),
+        ...(frame.client_message_id ? { client_message_id: frame.client_message_id } : {}),
+      });
+    }
+  }
+
+  private stopGeneration(frame: StopGenerationFrame): void {
+    const { tenant, chat } = this;
+    if (!tenant || !chat) return;
+    if (frame.chat_id && frame.chat_id !== chat.id) return this.sendError('chat_access_denied', undefined, { chat_id: frame.chat_id });
+    this.context.services.chats.stopGeneration(tenant.id, chat.id, frame.message_id);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Output
+
+  private nextEventTs(): number {
+    const now = Date.now();
+    this.lastEventTs = now > this.lastEventTs ? now : this.lastEventTs + 1;
+    return this.lastEventTs;
+  }
+
+  private write(text: string): void {
+    if (this.state === 'closed' || this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.close(1013, 'Client too slow');
+      return;
+    }
+    this.socket.send(text);
+  }
+
+  private sendDirect(frame: DirectFrame): void {
+    this.write(encodeDirectFrame(frame, this.tenant?.id ?? this.info.tenantId, this.nextEventTs()));
+  }
+
+  private sendError(code: ErrorCode, message?: string, extra: Record<string, unknown> = {}): void {
+    const spec = ERROR_CODES[code];
+    const chatId = (extra.chat_id as string | undefined) ?? this.chat?.id;
+    this.sendDirect({
+      type: 'error',
+      chatId,
+      data: { code, message: message ?? spec.message, retryable: spec.retryable, ...(chatId ? { chat_id: chatId } : {}), ...extra },
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  private onJoinTimeout(): void {
+    this.joinTimer = null;
+    if (this.state !== 'awaiting_join' && this.state !== 'resolving') return;
+    this.sendError('join_timeout');
+    this.close(ERROR_CODES.join_timeout.close, 'join_chat timeout');
+  }
+
+  private onUnexpectedError(error: unknown): void {
+    this.context.services.logger.error({ err: error, connectionId: this.id }, 'websocket frame handling failed');
+    if (this.state === 'joined') this.sendError('internal_error');
+    else this.close(ERROR_CODES.internal_error.close ?? 1011, 'Internal error');
+  }
+
+  private leaveRoom(): void {
+    if (this.chat) this.context.rooms.leave(this.chat.id, this);
+  }
+
+  private clearJoinTimer(): void {
+    if (this.joinTimer) {
+      clearTimeout(this.joinTimer);
+      this.joinTimer = null;
+    }
+  }
+
+  private onSocketClosed(): void {
+    if (this.state !== 'closed') {
+      this.leaveRoom();
+      this.state = 'closed';
+      this.clearJoinTimer();
+    }
+    this.context.onClosed(this);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The WebSocket endpoint `/api/v1/ws/chat`, on the HTTP server's 'upgrade' event with `ws` in
+ * noServer mode. Every upgrade on the path is accepted (the handshake state machine in
+ * client-connection.ts then decides, so a client always learns why with a close code). One timer
+ * drives the heartbeat of all connections; shutdown closes every socket with 1001.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { CLOSE_CODES, WS_PATH } from '@miptech/protocol';
+import type { PlatformServices } from '../http/platform-services.ts';
+import { redactUrl } from '../logger.ts';
+import { ChatRooms } from './chat-rooms.ts';
+import { ClientConnection, readUpgradeInfo } from './client-connection.ts';
+
+/** ws closes a socket (1009) above this; our own smaller per-frame limit answers with an error frame instead. */
+const HARD_MAX_PAYLOAD = 4 * 1024 * 1024;
+
+export interface WsGateway {
+  readonly connectionCount: number;
+  /** Closes every socket with 1001 and waits (bounded) until they are gone. */
+  closeAll(timeoutMs?: number): Promise<void>;
+  /** Stops the heartbeat and detaches from the server. */
+  stop(): void;
+}
+
+function refuse(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+export function attachWsGateway(server: Server, services: PlatformServices): WsGateway {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: HARD_MAX_PAYLOAD, clientTracking: false });
+  const rooms = new ChatRooms(services.eventLog);
+  const connections = new Set<ClientConnection>();
+  const closedWaiters = new Set<() => void>();
+
+  const context = {
+    services,
+    rooms,
+    onClosed(connection: ClientConnection) {
+      connections.delete(connection);
+      if (connections.size === 0) for (const waiter of closedWaiters) waiter();
+    },
+  };
+
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (request.url ?? '/').split('?')[0]!;
+    if (path !== WS_PATH && path !== `${WS_PATH}/`) return refuse(socket, '404 Not Found');
+    if (services.lifecycle.shuttingDown) return refuse(socket, '503 Service Unavailable');
+    socket.on('error', () => socket.destroy());
+    services.logger.debug({ url: redactUrl(request.url ?? '/') }, 'websocket upgrade');
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new ClientConnection(ws, readUpgradeInfo(request), context);
+      connections.add(connection);
+      connection.start();
+    });
+  }
+  server.on('upgrade', onUpgrade);
+
+  const interval = services.config.wsHeartbeatIntervalMs;
+  const heartbeat = setInterval(() => {
+    const now = Date.now();
+    for (const connection of connections) connection.heartbeat(now, interval);
+  }, interval);
+  heartbeat.unref();
+
+  return {
+    get connectionCount() {
+      return connections.size;
+    },
+    async closeAll(timeoutMs = 3000) {
+      for (const connection of connections) connection.close(CLOSE_CODES.goingAway, 'Server restarting');
+      if (connections.size === 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          closedWaiters.delete(done);
+          resolve();
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          closedWaiters.delete(done);
+          resolve();
+        };
+        closedWaiters.add(done);
+      });
+      // Clients that never completed the close handshake.
+      for (const connection of connections) connection.terminate();
+    },
+    stop() {
+      clearInterval(heartbeat);
+      server.off('upgrade', onUpgrade);
+      wss.close();
+    },
+  };
+}
