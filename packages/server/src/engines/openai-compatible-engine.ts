@@ -1,0 +1,92 @@
+/**
+ * Answers through any OpenAI-compatible Chat Completions endpoint with `stream: true`: OpenAI,
+ * Azure-style gateways, vLLM, Ollama, llama.cpp server, LM Studio.
+ */
+import type { AnswerEngine } from './answer-engine.ts';
+import { endpointUrl } from './endpoint-url.ts';
+import { parseEventJson } from './parse-event-json.ts';
+import type { ProviderEvent, ProviderProtocol } from './provider-protocol.ts';
+import { errorForStatus } from './provider-errors.ts';
+import type { ServerSentEvent } from './sse-parser.ts';
+import { createLlmEngine, type LlmEngineOptions } from './llm-engine.ts';
+
+export interface OpenAiCompatibleEngineOptions extends LlmEngineOptions {
+  /**
+   * Base URL up to and including the API version, e.g. `http://localhost:11434/v1`; a query string
+   * (Azure's `?api-version=…`) is kept.
+   * @default 'https://api.openai.com/v1'
+   */
+  baseUrl?: string | undefined;
+  /** Sent as a bearer token (or in `api-key`); local servers usually need none. */
+  apiKey?: string | undefined;
+  /**
+   * Where the key goes: `authorization` (`Bearer …`, OpenAI and most servers) or `api-key`
+   * (Azure OpenAI and gateways that mimic it).
+   * @default 'authorization'
+   */
+  apiKeyHeader?: 'authorization' | 'api-key' | undefined;
+}
+
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** Creates the engine; `name` is `openai-compatible`. */
+export function createOpenAiCompatibleEngine(options: OpenAiCompatibleEngineOptions): AnswerEngine {
+  return createLlmEngine(openAiProtocol(options), options);
+}
+
+function openAiProtocol(options: OpenAiCompatibleEngineOptions): ProviderProtocol {
+  const url = endpointUrl(options.baseUrl ?? DEFAULT_OPENAI_BASE_URL, 'chat/completions');
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+  if (options.apiKey) {
+    if (options.apiKeyHeader === 'api-key') headers['api-key'] = options.apiKey;
+    else headers.authorization = `Bearer ${options.apiKey}`;
+  }
+  return {
+    name: 'openai-compatible',
+    buildRequest: (prompt, settings) => ({
+      url,
+      headers,
+      body: {
+        model: settings.model,
+        messages: [{ role: 'system', content: prompt.system }, ...prompt.messages],
+        stream: true,
+        stream_options: { include_usage: true },
+        ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
+        ...(settings.maxTokens === undefined ? {} : { max_tokens: settings.maxTokens }),
+      },
+    }),
+    readEvent: readChunk,
+  };
+}
+
+interface ChatCompletionChunk {
+  model?: string;
+  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  error?: { message?: string; type?: string; code?: string | number | null };
+}
+
+function readChunk(event: ServerSentEvent): ProviderEvent[] {
+  if (event.data === '[DONE]') return [{ type: 'done' }];
+  const chunk = parseEventJson<ChatCompletionChunk>(event);
+  if (chunk.error !== undefined) {
+    // Some servers (vLLM, gateways) put an HTTP-like status in `code`.
+    const status = typeof chunk.error.code === 'number' ? chunk.error.code : 500;
+    throw errorForStatus(status, `stream error: ${JSON.stringify(chunk.error).slice(0, 500)}`);
+  }
+  const parts: ProviderEvent[] = [];
+  if (typeof chunk.model === 'string' && chunk.model !== '') parts.push({ type: 'model', model: chunk.model });
+  const choice = chunk.choices?.[0];
+  const content = choice?.delta?.content;
+  if (typeof content === 'string' && content !== '') parts.push({ type: 'text', text: content });
+  if (typeof choice?.finish_reason === 'string') parts.push({ type: 'finish' });
+  const usage = chunk.usage;
+  if (usage) {
+    parts.push({
+      type: 'usage',
+      ...(typeof usage.prompt_tokens === 'number' ? { promptTokens: usage.prompt_tokens } : {}),
+      ...(typeof usage.completion_tokens === 'number' ? { completionTokens: usage.completion_tokens } : {}),
+    });
+  }
+  return parts;
+}
