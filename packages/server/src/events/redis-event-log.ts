@@ -219,6 +219,17 @@ export class RedisChatEventLog implements ChatEventLog {
     return result;
   }
 
+  /** Every retained event of the chat (the lease sweeper rebuilds interrupted answers from it). */
+  async retained(tenantId: string, chatId: string): Promise<ChatEvent[]> {
+    const entries = await this.commands.xrange(this.chatKeys(chatId)[1], '-', '+', 'COUNT', this.options.maxEventsPerChat);
+    const events: ChatEvent[] = [];
+    for (const [, fields] of entries) {
+      const parsed = parseEvent(fields[1] ?? '');
+      if (parsed && parsed.event.tenantId === tenantId) events.push(parsed.event);
+    }
+    return events;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
