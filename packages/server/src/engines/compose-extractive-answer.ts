@@ -183,11 +183,18 @@ export function composeExtractiveAnswer(question: string, passages: readonly Pas
   const covered = new Set([...best.terms].filter((term) => questionTerms.has(term)));
   let words = best.words;
   const sources = new Set<number>([best.passageRank]);
+  const redundant = (unit: Unit) =>
+    [...selected].some((chosen) => {
+      const shared = [...unit.terms].filter((term) => chosen.terms.has(term)).length;
+      return shared / Math.max(1, Math.min(unit.terms.size, chosen.terms.size)) >= 0.8;
+    });
   for (const unit of ranked.slice(1)) {
     if (unit.coverage === 0) break;
     const addsTerms = [...unit.terms].some((term) => questionTerms.has(term) && !covered.has(term));
-    const strongEnough = unit.score >= 0.6 * best.score || (addsTerms && unit.score >= 0.35 * best.score);
-    if (!strongEnough) continue;
+    // The best passage may add more of what it says; other passages only what it lacks.
+    const strongEnough =
+      unit.passageRank === best.passageRank ? unit.score >= 0.5 * best.score : addsTerms && unit.score >= 0.35 * best.score;
+    if (!strongEnough || redundant(unit)) continue;
     if (!sources.has(unit.passageRank) && sources.size >= maxSources) continue;
     if (words + unit.words > wordBudget) continue;
     selected.add(unit);

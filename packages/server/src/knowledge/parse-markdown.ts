@@ -16,7 +16,9 @@ function frontMatterTitle(frontMatter: string): string | null {
 export function plainHeading(text: string): string {
   return text
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/[`*_]/g, '')
+    .replace(/`/g, '')
+    // Emphasis markers, not the underscores inside identifiers such as session_id.
+    .replace(/(^|[^\p{L}\p{N}])[*_]+|[*_]+(?=[^\p{L}\p{N}]|$)/gu, '$1')
     .trim();
 }
 
