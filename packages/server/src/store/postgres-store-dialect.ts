@@ -1,7 +1,7 @@
 /**
  * The scaled setup: PostgreSQL through a pg pool. Every connection gets the statement timeout
  * and, when a schema is given, a search_path pointing at it (tests isolate themselves that way).
- * A pool error listener is mandatory: without it, an idle connection dropped by a restarting
+ * Connection error listeners are mandatory: without them, a connection dropped by a restarting
  * database would crash the process instead of being replaced on the next checkout.
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -26,6 +26,8 @@ const CONNECT_TIMEOUT_MS = 5000;
 const PING_TIMEOUT_MS = 2000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+function ignoreConnectionError(): void {}
+
 /** `if not exists` still races when two nodes start at once: the loser sees a unique violation. */
 async function createSchemaIfMissing(db: Kysely<StoreDatabase>, schema: string): Promise<void> {
   try {
@@ -49,9 +51,11 @@ export async function openPostgresDialect(options: PostgresDialectOptions): Prom
     // search_path at connection start-up: it holds for every statement, pooled or not.
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
-  pool.on('error', () => {
-    // An idle client lost its connection; the pool drops it and health() reports the outage.
-  });
+  // A connection lost while idle is reported on the pool, one lost while checked out on the
+  // client itself; an unheard 'error' event would crash the process. The failed query rejects
+  // anyway, the pool discards the dead client, and health() reports the outage meanwhile.
+  pool.on('error', ignoreConnectionError);
+  pool.on('connect', (client) => client.on('error', ignoreConnectionError));
   const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
   try {
     if (schema !== undefined) await createSchemaIfMissing(db, schema);

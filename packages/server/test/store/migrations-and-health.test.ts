@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { openStoreDialect } from '../../src/store/open-store-dialect.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { migrateToLatest, storeMigrations } from '../../src/store/store-migrations.ts';
+import { dropSchema, testDatabaseTargets, uniqueSchemaName, type TestDatabase } from './test-databases.ts';
+
+for (const target of testDatabaseTargets()) {
+  describe(`migrations and health (${target.dialect})`, { skip: target.skip }, () => {
+    let database: TestDatabase;
+    before(async () => {
+      database = await target.create();
+    });
+    after(() => database?.dispose());
+
+    it('reports schema_unavailable until migrated, then ready', async () => {
+      const { store: unmigrated } = await database.open({ migrate: false });
+      assert.equal(unmigrated.dialect, target.dialect);
+      assert.deepEqual(
+        { ...(await unmigrated.health()), detail: undefined },
+        { ready: false, code: 'schema_unavailable', detail: undefined },
+      );
+      const { store } = await database.open();
+      assert.deepEqual(await store.health(), { ready: true });
+      assert.deepEqual(await unmigrated.health(), { ready: true }, 'readiness follows the database, not the opening');
+    });
+
+    it('applies migrations once: a second run and a reopen change nothing', async () => {
+      const dialect = await openStoreDialect({
+        databaseUrl: database.databaseUrl,
+        ...(database.schema === undefined ? {} : { schema: database.schema }),
+      });
+      try {
+        assert.deepEqual(await migrateToLatest(dialect), [], 'already migrated by the previous test');
+        assert.deepEqual(await migrateToLatest(dialect), []);
+        const { rows } = await sql<{ name: string }>`select name from schema_migrations order by name`.execute(dialect.db);
+        assert.deepEqual(rows.map((row) => row.name), Object.keys(storeMigrations(dialect)).sort());
+      } finally {
+        await dialect.close();
+      }
+      const { store } = await database.open();
+      await store.tenants.create({ id: 'after-reopen' });
+      const { store: again } = await database.open();
+      assert.equal((await again.tenants.get('after-reopen'))?.id, 'after-reopen', 'reopening kept the data');
+    });
+
+    it('reports db_not_ready once closed', async () => {
+      const { store } = await database.open();
+      await store.close();
+      await store.close();
+      assert.equal((await store.health()).code, 'db_not_ready');
+    });
+  });
+}
+
+describe('SQLite file handling', () => {
+  it('creates parent directories and uses WAL with foreign keys on', async (t) => {
+    const [target] = testDatabaseTargets();
+    assert.equal(target?.dialect, 'sqlite');
+    const database = await target.create();
+    t.after(() => database.dispose());
+    const path = database.databaseUrl.slice('sqlite:'.length);
+    await database.open();
+    assert.ok(existsSync(path));
+    const dialect = await openStoreDialect({ databaseUrl: `file:${path}` });
+    try {
+      const pragma = async (name: string) => (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(dialect.db)).rows[0];
+      assert.deepEqual(await pragma('journal_mode'), { journal_mode: 'wal' });
+      assert.deepEqual(await pragma('foreign_keys'), { foreign_keys: 1 });
+      assert.deepEqual(await pragma('synchronous'), { synchronous: 1 });
+      assert.ok(Number((await pragma('busy_timeout'))?.timeout) > 0);
+    } finally {
+      await dialect.close();
+    }
+  });
+
+  it('opens an in-memory database', async () => {
+    const { store } = await openStore({ databaseUrl: 'sqlite::memory:' });
+    try {
+      assert.deepEqual(await store.health(), { ready: true });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** A TCP relay to PostgreSQL that can be switched off and on, to simulate losing the database. */
+async function startRelay(host: string, port: number): Promise<{ port: number; setUp(up: boolean): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let up = true;
+  const server: Server = createServer((client) => {
+    if (!up) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(port, host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('relay has no port');
+  return {
+    port: address.port,
+    setUp(value: boolean) {
+      up = value;
+      if (!value) for (const socket of sockets) socket.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const [, postgres] = testDatabaseTargets();
+describe('PostgreSQL outage', { skip: postgres?.skip }, () => {
+  const databaseUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+  it('fails to open with db_not_ready when the server cannot be reached', async () => {
+    const relay = await startRelay('127.0.0.1', 9);
+    relay.setUp(false);
+    const url = new URL(databaseUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(relay.port);
+    try {
+      await assert.rejects(openStore({ databaseUrl: url.toString(), schema: uniqueSchemaName() }), { code: 'db_not_ready' });
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('reports db_not_ready while the database is lost and recovers without a restart', async (t) => {
+    const upstream = new URL(databaseUrl);
+    const relay = await startRelay(upstream.hostname, Number(upstream.port || 5432));
+    const schema = uniqueSchemaName();
+    const url = new URL(databaseUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(relay.port);
+    const { store } = await openStore({ databaseUrl: url.toString(), schema, poolSize: 2, statementTimeoutMs: 5000 });
+    t.after(async () => {
+      await store.close();
+      await relay.close();
+      await dropSchema(databaseUrl, schema);
+    });
+    await store.tenants.create({ id: 'outage' });
+    assert.deepEqual(await store.health(), { ready: true });
+
+    relay.setUp(false);
+    assert.equal((await store.health()).code, 'db_not_ready');
+    await assert.rejects(store.tenants.get('outage'));
+    assert.equal((await store.health()).code, 'db_not_ready');
+
+    relay.setUp(true);
+    assert.deepEqual(await store.health(), { ready: true });
+    assert.equal((await store.tenants.get('outage'))?.id, 'outage');
+  });
+});
