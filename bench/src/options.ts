@@ -1,0 +1,142 @@
+/**
+ * Command-line options of `npm run bench`. `--quick` is a smoke run (under a minute); the full
+ * run follows issue 7: steps 20/100/200/500 over 1,000 idle joined connections, 3 rounds.
+ */
+import { availableParallelism } from 'node:os';
+import { DEFAULT_MODEL, type ScriptedModelOptions } from './model/scripted-model.ts';
+
+export type TargetName = 'platform' | 'baseline';
+
+export interface BenchOptions {
+  quick: boolean;
+  rounds: number;
+  targets: TargetName[];
+  /** Concurrent streaming answers per step. */
+  steps: number[];
+  /** The step whose overhead is the headline (issue 7: 200 streams). */
+  headlineStep: number;
+  idleConnections: number;
+  memorySessions: number;
+  stepSeconds: number;
+  /** An unrecorded step at the smallest size before the measured ones. */
+  warmupSeconds: number;
+  /** Pause between a chat's answer ending and its next message (ideal model timing). */
+  gapMs: number;
+  restSeconds: number;
+  restConnections: number;
+  handshakeConcurrency: number;
+  workers: number;
+  model: ScriptedModelOptions;
+  /** A generator thread busier than this (event-loop utilisation) invalidates the run. */
+  eluLimit: number;
+  /** LOG_LEVEL of the platform under test. */
+  platformLogLevel: string;
+  /** Profile the platform with --cpu-prof (one round, platform only). */
+  profile: boolean;
+  out: string;
+}
+
+export const USAGE = `npm run bench -- [options]
+  --quick                  smoke run (< 60 s): small steps, 1 round
+  --rounds N               rounds, each runs every target once (default 3; quick 1)
+  --targets a,b            platform,baseline (default both)
+  --steps 20,100,200,500   concurrent streaming answers per step
+  --idle N                 idle joined connections under the steps (default 1000)
+  --memory-sessions N      idle sessions for the memory-per-connection figure (default 5000)
+  --step-seconds N         scheduled sends per step last N seconds (default 10)
+  --warmup-seconds N       unrecorded warm-up step before the measured ones (default 3; quick 1)
+  --rest-seconds N         POST /api/v1/chat throughput phase length (default 5)
+  --rest-connections N     keep-alive connections of that phase (default 32)
+  --handshake-concurrency N  handshakes in flight (default 50)
+  --workers N              load-generator threads (default 2)
+  --first-token-ms N --token-interval-ms N --tokens N   the scripted model (50 / 20 / 60)
+  --gap-ms N               pause between a chat's answer and its next message (default 250)
+  --log-level L            the platform's LOG_LEVEL (default info, as in production)
+  --elu-limit X            generator saturation threshold (default 0.9)
+  --profile                CPU-profile the platform at the headline step (writes bench/results/profiles/)
+  --out FILE               results file (default bench/results/latest.json)`;
+
+function positiveInteger(flag: string, value: string | undefined): number {
+  const parsed = Number(value);
+  if (value === undefined || !Number.isInteger(parsed) || parsed < 0) throw new Error(`${flag} needs a non-negative integer`);
+  return parsed;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  const options: BenchOptions = {
+    quick,
+    rounds: quick ? 1 : 3,
+    targets: ['platform', 'baseline'],
+    steps: quick ? [20, 100] : [20, 100, 200, 500],
+    headlineStep: quick ? 100 : 200,
+    idleConnections: quick ? 200 : 1000,
+    memorySessions: quick ? 1000 : 5000,
+    stepSeconds: quick ? 3 : 10,
+    warmupSeconds: quick ? 1 : 3,
+    gapMs: 250,
+    restSeconds: quick ? 2 : 5,
+    restConnections: 32,
+    handshakeConcurrency: 50,
+    workers: Math.max(1, Math.min(2, availableParallelism())),
+    model: { ...DEFAULT_MODEL },
+    eluLimit: 0.9,
+    platformLogLevel: 'info',
+    profile: false,
+    out: 'bench/results/latest.json',
+  };
+  let headlineGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    const value = argv[i + 1];
+    const take = () => {
+      i++;
+      return value;
+    };
+    switch (flag) {
+      case '--quick': break;
+      case '--profile': options.profile = true; break;
+      case '--rounds': options.rounds = Math.max(1, positiveInteger(flag, take())); break;
+      case '--targets': {
+        const targets = String(take() ?? '').split(',').filter(Boolean);
+        for (const target of targets) if (target !== 'platform' && target !== 'baseline') throw new Error(`unknown target ${target}`);
+        if (targets.length === 0) throw new Error('--targets needs platform and/or baseline');
+        options.targets = targets as TargetName[];
+        break;
+      }
+      case '--steps': {
+        options.steps = String(take() ?? '').split(',').map((s) => positiveInteger(flag, s)).filter((n) => n > 0);
+        if (options.steps.length === 0) throw new Error('--steps needs at least one positive number');
+        break;
+      }
+      case '--headline-step': options.headlineStep = positiveInteger(flag, take()); headlineGiven = true; break;
+      case '--idle': options.idleConnections = positiveInteger(flag, take()); break;
+      case '--memory-sessions': options.memorySessions = positiveInteger(flag, take()); break;
+      case '--step-seconds': options.stepSeconds = Math.max(1, positiveInteger(flag, take())); break;
+      case '--warmup-seconds': options.warmupSeconds = positiveInteger(flag, take()); break;
+      case '--rest-seconds': options.restSeconds = positiveInteger(flag, take()); break;
+      case '--rest-connections': options.restConnections = Math.max(1, positiveInteger(flag, take())); break;
+      case '--handshake-concurrency': options.handshakeConcurrency = Math.max(1, positiveInteger(flag, take())); break;
+      case '--workers': options.workers = Math.max(1, positiveInteger(flag, take())); break;
+      case '--first-token-ms': options.model.firstTokenMs = positiveInteger(flag, take()); break;
+      case '--token-interval-ms': options.model.tokenIntervalMs = positiveInteger(flag, take()); break;
+      case '--tokens': options.model.tokens = Math.max(1, positiveInteger(flag, take())); break;
+      case '--gap-ms': options.gapMs = positiveInteger(flag, take()); break;
+      case '--log-level': options.platformLogLevel = String(take()); break;
+      case '--elu-limit': options.eluLimit = Number(take()); break;
+      case '--out': options.out = String(take()); break;
+      case '--help': case '-h': throw new Error(USAGE);
+      default: throw new Error(`unknown option ${flag}\n${USAGE}`);
+    }
+  }
+  if (options.profile) {
+    options.rounds = 1;
+    options.targets = ['platform'];
+    options.steps = [options.headlineStep];
+  }
+  if (!headlineGiven && !options.steps.includes(options.headlineStep)) {
+    // The headline is the step closest to 200 that was actually run.
+    options.headlineStep = [...options.steps].sort((a, b) => Math.abs(a - 200) - Math.abs(b - 200))[0] as number;
+  }
+  return options;
+}

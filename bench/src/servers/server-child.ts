@@ -1,0 +1,88 @@
+/**
+ * The child-process side shared by both servers under test: announce readiness over IPC, answer
+ * the orchestrator's `gc` and `shutdown` requests, and never outlive the orchestrator.
+ */
+import { emitRpcEvent, processTransport, serveRpc } from '../ipc/rpc.ts';
+import { DEFAULT_MODEL, type ScriptedModelOptions } from '../model/scripted-model.ts';
+
+export interface StartedServer {
+  url: string;
+  tenantId: string;
+  /** HS256 secret the load generator signs visitor tokens with (the baseline ignores tokens). */
+  jwtSecret: string;
+  close(): Promise<void>;
+}
+
+export interface ServerReady {
+  url: string;
+  tenantId: string;
+  jwtSecret: string;
+  pid: number;
+}
+
+export interface MemorySnapshot {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** Reads the scripted model the orchestrator chose (env `BENCH_MODEL`, JSON). */
+export function modelFromEnv(): ScriptedModelOptions {
+  const raw = process.env.BENCH_MODEL;
+  if (!raw) return DEFAULT_MODEL;
+  const parsed = JSON.parse(raw) as Partial<ScriptedModelOptions>;
+  return { ...DEFAULT_MODEL, ...parsed };
+}
+
+/** Runs `start`, reports `ready`, and serves the orchestrator until told to shut down. */
+export async function runServerChild(start: () => Promise<StartedServer>): Promise<void> {
+  const transport = processTransport();
+  let server: StartedServer | null = null;
+  let closing: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    closing ??= (async () => {
+      const hardStop = setTimeout(() => process.exit(1), 10_000);
+      hardStop.unref();
+      try {
+        await server?.close();
+      } finally {
+        clearTimeout(hardStop);
+      }
+    })();
+    return closing;
+  };
+  // An orchestrator that died (or was killed) must not leave a server running.
+  process.on('disconnect', () => void shutdown().finally(() => process.exit(0)));
+
+  serveRpc(transport, {
+    gc: (): MemorySnapshot => {
+      const collect = (globalThis as { gc?: () => void }).gc;
+      if (!collect) throw new Error('start the server with --expose-gc');
+      collect();
+      collect();
+      const usage = process.memoryUsage();
+      return { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, arrayBuffers: usage.arrayBuffers };
+    },
+    shutdown: async () => {
+      await shutdown();
+      // Exit after the reply is flushed; a normal exit is what writes a --cpu-prof profile.
+      setTimeout(() => process.exit(0), 50);
+      return { ok: true };
+    },
+  });
+
+  try {
+    server = await start();
+  } catch (error) {
+    console.error('server failed to start:', error);
+    process.exit(1);
+  }
+  emitRpcEvent(transport, 'ready', {
+    url: server.url,
+    tenantId: server.tenantId,
+    jwtSecret: server.jwtSecret,
+    pid: process.pid,
+  } satisfies ServerReady);
+}
