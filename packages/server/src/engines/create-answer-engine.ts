@@ -38,8 +38,8 @@ export function createAnswerEngine(config: EngineConfig): AnswerEngine {
 
   const model = config.llmModel?.trim();
   if (!model) throw new Error(`LLM_MODEL is required when LLM_PROVIDER=${config.llmProvider}`);
-  if (config.llmBaseUrl !== undefined && !URL.canParse(config.llmBaseUrl)) {
-    throw new Error(`LLM_BASE_URL is not a valid URL: ${config.llmBaseUrl}`);
+  if (config.llmBaseUrl !== undefined && !isHttpUrl(config.llmBaseUrl)) {
+    throw new Error(`LLM_BASE_URL must be an http(s) URL such as http://localhost:11434/v1, got: ${config.llmBaseUrl}`);
   }
   if (!(Number.isFinite(config.llmTimeoutMs) && config.llmTimeoutMs > 0)) {
     throw new Error(`LLM_TIMEOUT_MS must be a positive number of milliseconds`);
@@ -60,4 +60,10 @@ export function createAnswerEngine(config: EngineConfig): AnswerEngine {
     default:
       throw new Error(`LLM_PROVIDER must be extractive, openai-compatible or anthropic`);
   }
+}
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const { protocol } = new URL(value);
+  return protocol === 'http:' || protocol === 'https:';
 }
