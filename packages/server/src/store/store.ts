@@ -158,6 +158,11 @@ export interface MessageRepository {
   insertUser(tenantId: string, input: InsertUserMessageInput): Promise<{ message: MessageRecord; duplicate: boolean }>;
   /** Inserts the assistant message as `streaming` with a lease, before the first token. */
   startAssistant(tenantId: string, input: StartAssistantMessageInput): Promise<MessageRecord>;
+  /**
+   * Stores the final state of a `streaming` message. The first terminal state wins: when the
+   * message is no longer streaming (the lease sweeper got there first), nothing changes and the
+   * stored message is returned, so compare its status with the one you asked for.
+   */
   finishAssistant(tenantId: string, messageId: string, input: FinishAssistantMessageInput): Promise<MessageRecord>;
   /** Extends the lease of a streaming message (called while generating). */
   renewLease(tenantId: string, messageId: string, leaseExpiresAt: string): Promise<void>;

@@ -119,6 +119,37 @@ for (const target of testDatabaseTargets()) {
       assert.deepEqual(await store.messages.findExpiredStreaming(at(0), 10), []);
     });
 
+    it('lets exactly one sweeper claim an expired streaming message', async () => {
+      const chat = await newChat();
+      const { message: q } = await store.messages.insertUser('msg-tenant', { chatId: chat, content: 'Q', clientMessageId: null });
+      const now = Date.now();
+      const at = (offset: number) => new Date(now + offset).toISOString();
+      const expired = await store.messages.startAssistant('msg-tenant', { chatId: chat, replyTo: q.id, leaseOwner: 'dead', leaseExpiresAt: at(-1_000) });
+      const alive = await store.messages.startAssistant('msg-tenant', { chatId: chat, replyTo: q.id, leaseOwner: 'alive', leaseExpiresAt: at(60_000) });
+
+      const claims = await Promise.all(
+        ['sweeper-1', 'sweeper-2', 'sweeper-3'].map((owner) =>
+          store.messages.claimExpiredStreaming('msg-tenant', expired.id, { now: at(0), leaseOwner: owner, leaseExpiresAt: at(30_000) }),
+        ),
+      );
+      const won = claims.filter((claim) => claim !== null);
+      assert.equal(won.length, 1);
+      assert.equal(won[0]?.id, expired.id);
+      assert.equal(won[0]?.status, 'streaming');
+      assert.equal((await store.messages.get('msg-tenant', expired.id))?.leaseOwner, won[0]?.leaseOwner);
+      assert.equal(
+        await store.messages.claimExpiredStreaming('msg-tenant', alive.id, { now: at(0), leaseOwner: 'thief', leaseExpiresAt: at(30_000) }),
+        null,
+        'a live lease is not taken',
+      );
+      await store.messages.finishAssistant('msg-tenant', expired.id, { ...FINISHED, status: 'interrupted', content: 'partial' });
+      assert.equal(
+        await store.messages.claimExpiredStreaming('msg-tenant', expired.id, { now: at(120_000), leaseOwner: 'late', leaseExpiresAt: at(150_000) }),
+        null,
+        'a finished message is not taken',
+      );
+    });
+
     it('pages a chat backwards by message id and lists recent complete messages oldest first', async () => {
       const chat = await newChat();
       const written: MessageRecord[] = [];

@@ -128,6 +128,33 @@ const [, postgres] = testDatabaseTargets();
 describe('PostgreSQL outage', { skip: postgres?.skip }, () => {
   const databaseUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
+  it('applies the schema (search_path), statement timeout and pool size to every connection', async (t) => {
+    const schema = uniqueSchemaName();
+    const dialect = await openStoreDialect({ databaseUrl, schema, statementTimeoutMs: 150, poolSize: 3 });
+    t.after(async () => {
+      await dialect.close();
+      await dropSchema(databaseUrl, schema);
+    });
+    await migrateToLatest(dialect);
+    const tables = await sql<{ table_name: string }>`
+      select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(dialect.db);
+    assert.deepEqual(
+      tables.rows.map((row) => row.table_name),
+      ['chats', 'documents', 'knowledge_chunks', 'messages', 'schema_migrations', 'schema_migrations_lock', 'tenants'],
+    );
+    // Several connections at once, each with the settings (a setting on one session would not do).
+    const settings = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        sql<{ timeout: string; path: string }>`select current_setting('statement_timeout') as timeout, current_schema() as path, pg_sleep(0.05)`.execute(
+          dialect.db,
+        ),
+      ),
+    );
+    for (const { rows } of settings) assert.deepEqual({ ...rows[0], pg_sleep: undefined }, { timeout: '150ms', path: schema, pg_sleep: undefined });
+    await assert.rejects(sql`select pg_sleep(2)`.execute(dialect.db), /statement timeout/);
+    await assert.rejects(openStoreDialect({ databaseUrl, schema: 'Bad-Schema; drop' }), /Invalid PostgreSQL schema name/);
+  });
+
   it('fails to open with db_not_ready when the server cannot be reached', async () => {
     const relay = await startRelay('127.0.0.1', 9);
     relay.setUp(false);

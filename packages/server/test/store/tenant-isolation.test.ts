@@ -88,11 +88,20 @@ for (const target of testDatabaseTargets()) {
       assert.deepEqual(await store.messages.list(B, chatA, { limit: 50 }), { items: [], hasMore: false });
       assert.deepEqual(await store.messages.recent(B, chatA, 50), []);
       await assert.rejects(store.messages.finishAssistant(B, answerA.id, { ...FINISH, content: 'hijacked' }), { code: 'message_not_found' });
+      assert.equal(
+        await store.messages.claimExpiredStreaming(B, answerA.id, {
+          now: '2999-01-01T00:00:00.000Z',
+          leaseOwner: 'b-node',
+          leaseExpiresAt: '2999-01-01T00:00:30.000Z',
+        }),
+        null,
+      );
       await store.messages.renewLease(B, answerA.id, '2000-01-01T00:00:00.000Z');
       const stillA = await store.messages.get(A, answerA.id);
       assert.equal(stillA?.status, 'streaming');
       assert.equal(stillA?.content, '');
       assert.equal(stillA?.leaseExpiresAt, answerA.leaseExpiresAt);
+      assert.equal(stillA?.leaseOwner, 'node-a');
 
       // B's own chat with the same client message id is an independent message.
       const chatB = (await store.chats.createOrGet(B, { sessionId: null, visitorId: null })).chat.id;
