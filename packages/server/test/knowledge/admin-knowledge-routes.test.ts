@@ -38,6 +38,8 @@ describe('admin knowledge API (SQLite, Fastify inject)', () => {
   });
 
   const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const postDocument = (key: string, payload: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: '/api/v1/admin/documents', headers: auth(key), payload });
 
   test('authentication: only the tenant secret key is accepted', async () => {
     const none = await app.inject({ method: 'GET', url: '/api/v1/admin/documents' });
@@ -56,12 +58,7 @@ describe('admin knowledge API (SQLite, Fastify inject)', () => {
   });
 
   test('add, replace, list, get, search and delete a document', async () => {
-    const created = await app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/documents',
-      headers: auth(keyA),
-      payload: { title: 'Shipping', format: 'markdown', external_id: 'shipping', content: '# Shipping\n\n## Times\n\nOrders ship within 2 business days.' },
-    });
+    const created = await postDocument(keyA, { title: 'Shipping', format: 'markdown', external_id: 'shipping', content: '# Shipping\n\n## Times\n\nOrders ship within 2 business days.' });
     assert.equal(created.statusCode, 201, created.body);
     const document = created.json();
     assert.equal(document.title, 'Shipping');
@@ -70,22 +67,12 @@ describe('admin knowledge API (SQLite, Fastify inject)', () => {
     assert.equal(document.chunk_count, 1);
     assert.equal(document.changed, true);
 
-    const same = await app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/documents',
-      headers: auth(keyA),
-      payload: { title: 'Shipping', format: 'markdown', external_id: 'shipping', content: '# Shipping\n\n## Times\n\nOrders ship within 2 business days.' },
-    });
+    const same = await postDocument(keyA, { title: 'Shipping', format: 'markdown', external_id: 'shipping', content: '# Shipping\n\n## Times\n\nOrders ship within 2 business days.' });
     assert.equal(same.statusCode, 200);
     assert.equal(same.json().changed, false);
     assert.equal(same.json().id, document.id);
 
-    const replaced = await app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/documents',
-      headers: auth(keyA),
-      payload: { title: 'Shipping', format: 'markdown', external_id: 'shipping', content: '# Shipping\n\n## Times\n\nOrders ship within 3 business days.' },
-    });
+    const replaced = await postDocument(keyA, { title: 'Shipping', format: 'markdown', external_id: 'shipping', content: '# Shipping\n\n## Times\n\nOrders ship within 3 business days.' });
     assert.equal(replaced.statusCode, 201);
     assert.equal(replaced.json().id, document.id);
 
@@ -98,22 +85,12 @@ describe('admin knowledge API (SQLite, Fastify inject)', () => {
     assert.match(items[0].text, /3 business days/);
     assert.equal(typeof items[0].score, 'number');
 
-    const html = await app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/documents',
-      headers: auth(keyA),
-      payload: { format: 'html', url: 'https://a.test/returns', content: '<title>Returns</title><nav>NAVTEXT</nav><main><h1>Returns</h1><p>Returns are free for 30 days.</p></main>' },
-    });
+    const html = await postDocument(keyA, { format: 'html', url: 'https://a.test/returns', content: '<title>Returns</title><nav>NAVTEXT</nav><main><h1>Returns</h1><p>Returns are free for 30 days.</p></main>' });
     assert.equal(html.statusCode, 201);
     assert.equal(html.json().title, 'Returns');
     assert.equal(html.json().external_id, 'https://a.test/returns', 'the URL is the default external id');
 
-    const pdf = await app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/documents',
-      headers: auth(keyA),
-      payload: { format: 'pdf', title: 'Warranty', content: Buffer.from(makeTestPdf([['Warranty lasts two years.']])).toString('base64') },
-    });
+    const pdf = await postDocument(keyA, { format: 'pdf', title: 'Warranty', content: Buffer.from(makeTestPdf([['Warranty lasts two years.']])).toString('base64') });
     assert.equal(pdf.statusCode, 201, pdf.body);
 
     const list = await app.inject({ method: 'GET', url: '/api/v1/admin/documents?limit=2', headers: auth(keyA) });
@@ -144,12 +121,7 @@ describe('admin knowledge API (SQLite, Fastify inject)', () => {
   });
 
   test('tenant B can neither see nor change tenant A documents', async () => {
-    const created = await app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/documents',
-      headers: auth(keyA),
-      payload: { title: 'Secret plan', format: 'text', content: 'The launch date of project falcon is in May.' },
-    });
+    const created = await postDocument(keyA, { title: 'Secret plan', format: 'text', content: 'The launch date of project falcon is in May.' });
     const id = created.json().id;
     const list = await app.inject({ method: 'GET', url: '/api/v1/admin/documents', headers: auth(keyB) });
     assert.equal(list.json().total, 0);
@@ -162,12 +134,7 @@ describe('admin knowledge API (SQLite, Fastify inject)', () => {
     const reindex = await app.inject({ method: 'POST', url: '/api/v1/admin/reindex', headers: auth(keyB) });
     assert.deepEqual(reindex.json(), { reindexed: 0, skipped: [] });
     // Tenant B writing the same external id creates its own document.
-    const same = await app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/documents',
-      headers: auth(keyB),
-      payload: { title: 'Mine', format: 'text', external_id: 'x', content: 'B content' },
-    });
+    const same = await postDocument(keyB, { title: 'Mine', format: 'text', external_id: 'x', content: 'B content' });
     assert.equal(same.statusCode, 201);
     assert.ok(await store.documents.get('tenant-a', id), 'A still has its document');
     const stillA = await app.inject({ method: 'GET', url: '/api/v1/admin/search?q=project%20falcon', headers: auth(keyA) });
@@ -175,23 +142,23 @@ describe('admin knowledge API (SQLite, Fastify inject)', () => {
   });
 
   test('bad input gets stable error codes, never a 500', async () => {
-    const missing = await app.inject({ method: 'POST', url: '/api/v1/admin/documents', headers: auth(keyA), payload: { format: 'markdown' } });
+    const missing = await postDocument(keyA, { format: 'markdown' });
     assert.equal(missing.statusCode, 422);
     assert.equal(missing.json().code, 'validation_error');
     assert.deepEqual(missing.json().detail[0].loc, ['body', 'content']);
-    const badFormat = await app.inject({ method: 'POST', url: '/api/v1/admin/documents', headers: auth(keyA), payload: { content: 'x', format: 'docx' } });
+    const badFormat = await postDocument(keyA, { content: 'x', format: 'docx' });
     assert.equal(badFormat.statusCode, 422);
-    const badTypes = await app.inject({ method: 'POST', url: '/api/v1/admin/documents', headers: auth(keyA), payload: { content: 42, title: ['x'], url: 'ftp://x' } });
+    const badTypes = await postDocument(keyA, { content: 42, title: ['x'], url: 'ftp://x' });
     assert.equal(badTypes.statusCode, 422);
     assert.equal(badTypes.json().detail.length, 3);
-    const empty = await app.inject({ method: 'POST', url: '/api/v1/admin/documents', headers: auth(keyA), payload: { content: '<script>only()</script>', format: 'html' } });
+    const empty = await postDocument(keyA, { content: '<script>only()</script>', format: 'html' });
     assert.equal(empty.statusCode, 422);
-    const badPdf = await app.inject({ method: 'POST', url: '/api/v1/admin/documents', headers: auth(keyA), payload: { content: 'bm90IGEgcGRm', format: 'pdf' } });
+    const badPdf = await postDocument(keyA, { content: 'bm90IGEgcGRm', format: 'pdf' });
     assert.equal(badPdf.statusCode, 422);
     const json = await app.inject({ method: 'POST', url: '/api/v1/admin/documents', headers: { ...auth(keyA), 'content-type': 'application/json' }, payload: '{"content":' });
     assert.equal(json.statusCode, 400);
     assert.equal(json.json().code, 'invalid_json');
-    const big = await app.inject({ method: 'POST', url: '/api/v1/admin/documents', headers: auth(keyA), payload: { content: 'x'.repeat(300 * 1024) } });
+    const big = await postDocument(keyA, { content: 'x'.repeat(300 * 1024) });
     assert.equal(big.statusCode, 413);
     assert.equal(big.json().code, 'payload_too_large');
     const noQuery = await app.inject({ method: 'GET', url: '/api/v1/admin/search', headers: auth(keyA) });
