@@ -58,6 +58,15 @@ export const DEFAULT_TITLE = 'Website Chat Session';
 
 const OPEN = 1;
 
+/** The error code a terminal close stands for, when no error frame came before it. */
+const CLOSE_CODE_ERRORS: Readonly<Record<number, string>> = {
+  1008: 'tenant_required',
+  4400: 'join_required',
+  4401: 'auth_required',
+  4403: 'chat_access_denied',
+  4408: 'join_timeout',
+};
+
 /** Error codes in an `error` frame that refuse the user message just sent (when not otherwise attributed). */
 const SEND_REJECTION_CODES: ReadonlySet<string> = new Set([
   'validation_error',
@@ -150,6 +159,8 @@ export class ChatClientController implements ChatClient {
   private authRetryUsed = false;
   private failedRetryable = false;
   private lastSeq = 0;
+  /** Whether this client has joined its current chat before (then a join is a resume). */
+  private joinedBefore = false;
   private waiters: Deferred | null = null;
   private detachLifecycle: (() => void) | null = null;
   private historyGeneration = 0;
@@ -284,10 +295,11 @@ export class ChatClientController implements ChatClient {
     return this.store.get().connection.state;
   }
 
-  private transition(to: ConnectionState, code: number | null, reason: string | null): boolean {
+  /** Moves the state machine (when the table allows it), publishing `patch` in the same snapshot. */
+  private transition(to: ConnectionState, code: number | null, reason: string | null, patch: Partial<ChatSnapshot> = {}): boolean {
     const from = this.state;
     if (!canTransition(from, to)) return false;
-    this.store.update({ connection: Object.freeze({ state: to, code, reason, attempt: this.attempt }) });
+    this.store.update({ ...patch, connection: Object.freeze({ state: to, code, reason, attempt: this.attempt }) });
     return true;
   }
 
@@ -424,7 +436,8 @@ export class ChatClientController implements ChatClient {
       token: this.joinToken,
       session_id: this.sessionId,
     };
-    if (this.lastSeq > 0) data.last_seq = this.lastSeq;
+    // After a first join the client knows the chat up to lastSeq (0 included): ask for the rest.
+    if (this.joinedBefore) data.last_seq = this.lastSeq;
     this.sendFrame({ type: 'join_chat', data });
   }
 
@@ -508,13 +521,24 @@ export class ChatClientController implements ChatClient {
 
   /** Ends in `failed`; queued messages stay queued and are delivered after `retry()`. */
   private fail(code: number | null, reason: string, error: ChatApiError | null, retryable: boolean): void {
+    if (!canTransition(this.state, 'failed')) return;
     this.abortRun();
     this.clearReconnectTimer();
     if (this.socket) this.dropSocket(1000, 'client giving up');
-    if (!this.transition('failed', code, reason)) return;
     this.failedRetryable = retryable;
-    const reported = error ?? this.store.get().error ?? { code: code === null ? 'service_unavailable' : `close_${code}`, message: reason };
-    this.publish({ error: Object.freeze({ code: reported.code, message: reported.message }) });
+    // An error frame that preceded a terminal close explains it best; giving up after transient
+    // losses is reported as such.
+    const reported =
+      error ??
+      (!retryable ? this.store.get().error : null) ??
+      ChatApiError.fromCode(code !== null && !retryable ? (CLOSE_CODE_ERRORS[code] ?? 'service_unavailable') : 'service_unavailable', reason);
+    const streaming = this.conversation.streamingReply;
+    this.transition('failed', code, reason, {
+      messages: this.conversation.messages,
+      isTyping: streaming !== null,
+      streamingContent: streaming?.content ?? '',
+      error: Object.freeze({ code: reported.code, message: reported.message }),
+    });
     this.rejectWaiters(
       error ?? new ChatApiError({ code: reported.code, status: 0, retryable, message: reason }),
     );
@@ -640,6 +664,7 @@ export class ChatClientController implements ChatClient {
     const chatId = typeof data.chat_id === 'string' ? data.chat_id : topLevelChatId;
     if (chatId && chatId !== this.store.get().chatId) {
       this.lastSeq = 0; // seqs are per chat
+      this.joinedBefore = false;
       this.publish({ chatId });
     }
     // Nothing before the server's last_seq will be replayed: history covers it.
@@ -651,6 +676,7 @@ export class ChatClientController implements ChatClient {
     this.attempt = 0;
     this.authRetryUsed = false;
     this.failedRetryable = false;
+    this.joinedBefore = true;
     this.transition('ready', null, null);
     this.flushOutbox();
     this.publish({ error: null });
@@ -730,6 +756,7 @@ export class ChatClientController implements ChatClient {
     if (error.code === 'chat_not_found') {
       // The stored chat is gone (e.g. a wiped database): create/resume it again on the next attempt.
       this.lastSeq = 0;
+      this.joinedBefore = false;
       this.publish({ chatId: null });
       this.dropSocket(1000, 'chat not found');
       this.connectionLost(null, error.message);

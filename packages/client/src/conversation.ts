@@ -371,6 +371,9 @@ export class Conversation {
     let at = this.list.length;
     const userIndex = userMessageId ? this.indexOf(userMessageId) : -1;
     if (userIndex >= 0) {
+      // A reply never sorts before the message it answers, whatever the clocks say.
+      const asked = this.list[userIndex]!.createdAt;
+      if (timeOf(reply) < timeOf(this.list[userIndex]!)) reply = freezeMessage({ ...reply, createdAt: asked });
       at = userIndex + 1;
       while (at < this.list.length && this.list[at]!.role === 'assistant') at++;
     }
