@@ -22,6 +22,8 @@ export interface PlatformConfig {
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
   readonly databaseStatementTimeoutMs: number;
+  /** PostgreSQL schema (search_path) to use, created if missing; null for the default. */
+  readonly databaseSchema: string | null;
   readonly jwtSecret: string;
   /** Where the secret came from: the environment, or a file in DATA_DIR (generated on first start). */
   readonly jwtSecretSource: 'env' | 'file';
@@ -35,6 +37,8 @@ export interface PlatformConfig {
   /** Largest REST request body. */
   readonly bodyLimitBytes: number;
   readonly shutdownGraceMs: number;
+  /** Trust X-Forwarded-For from a load balancer in front (client addresses for rate limits). */
+  readonly trustProxy: boolean;
   readonly logLevel: LogLevel;
   readonly defaultTenantId: string;
   readonly redisUrl: string | null;
@@ -223,6 +227,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     databaseUrl,
     databasePoolSize,
     databaseStatementTimeoutMs,
+    databaseSchema: read.raw('DATABASE_SCHEMA') ?? null,
     jwtSecret: jwtSecret ?? '',
     jwtSecretSource,
     widgetJwtRequired: read.boolean('WIDGET_JWT_REQUIRED', true),
@@ -233,6 +238,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     wsMaxFrameBytes: read.integer('WS_MAX_FRAME_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 15_000, 0, 600_000),
+    trustProxy: read.boolean('TRUST_PROXY', false),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     defaultTenantId: read.string('DEFAULT_TENANT_ID', 'miptech-company'),
     redisUrl: read.url('REDIS_URL', null, ['redis:', 'rediss:']),
@@ -247,6 +253,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     version: readServerVersion(),
   };
 
+  if (config.databaseSchema !== null && !/^[a-z_][a-z0-9_]{0,62}$/i.test(config.databaseSchema)) {
+    read.problems.push('DATABASE_SCHEMA must be a plain SQL identifier (letters, digits, "_")');
+  }
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(config.defaultTenantId)) {
     read.problems.push('DEFAULT_TENANT_ID must be 1-64 letters, digits, "-" or "_"');
   }

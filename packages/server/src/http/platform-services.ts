@@ -12,6 +12,12 @@ import type { Logger } from '../logger.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { Store } from '../store/store.ts';
 
+/** A dependency that /readyz reports on besides the database (e.g. Redis). */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<{ ready: boolean; detail?: string }>;
+}
+
 export interface PlatformServices {
   readonly config: PlatformConfig;
   readonly store: Store;
@@ -22,6 +28,7 @@ export interface PlatformServices {
   readonly eventLog: ChatEventLog;
   readonly rateLimiter: RateLimiter;
   readonly logger: Logger;
+  readonly readinessChecks: readonly ReadinessCheck[];
   /** Set when a graceful shutdown begins: readiness turns 503 and new sockets are refused. */
   readonly lifecycle: { shuttingDown: boolean };
 }

@@ -16,6 +16,12 @@ const healthRoutes: FastifyPluginAsync<PlatformServices> = async (app, services)
     if (services.lifecycle.shuttingDown) throw new AppError('service_unavailable', 'Server shutting down', { retryAfter: 1 });
     const health = await services.store.health().catch(() => ({ ready: false, code: 'db_not_ready' as const }));
     if (!health.ready) throw new AppError(health.code ?? 'db_not_ready', undefined, { retryAfter: 2 });
+    for (const dependency of services.readinessChecks) {
+      const result = await dependency.check().catch((error: unknown) => ({ ready: false, detail: (error as Error).message }));
+      if (!result.ready) {
+        throw new AppError('service_unavailable', `${dependency.name} not ready${result.detail ? `: ${result.detail}` : ''}`, { retryAfter: 2 });
+      }
+    }
     return { status: 'ready', version: services.config.version, database: services.store.dialect };
   });
 };

@@ -1,0 +1,207 @@
+/**
+ * Assembles the platform: store, knowledge, answer engine, event log, rate limiter, the REST API
+ * (Fastify) and the WebSocket gateway, all on one HTTP server. Every part can be replaced through
+ * `overrides` (tests pass a scripted engine; the scale-out setup passes Redis implementations).
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { PlatformConfig } from './config.ts';
+import { createTenantDirectory } from './auth/tenant-directory.ts';
+import { createTokenService } from './auth/token-service.ts';
+import { ChatService } from './chat/chat-service.ts';
+import type { AnswerEngine } from './engines/answer-engine.ts';
+import { createAnswerEngine } from './engines/create-answer-engine.ts';
+import type { ChatEventLog } from './events/chat-event-log.ts';
+import { createInProcessEventLog } from './events/in-process-event-log.ts';
+import { RedisChatEventLog } from './events/redis-event-log.ts';
+import { registerCors } from './http/cors.ts';
+import { registerErrorHandling } from './http/error-handler.ts';
+import type { PlatformServices, ReadinessCheck } from './http/platform-services.ts';
+import { registerRoutes } from './http/route-registry.ts';
+import type { KnowledgeIndex } from './knowledge/knowledge-index.ts';
+import { seedDefaultKnowledge } from './knowledge/seed-default-knowledge.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createInMemoryRateLimiter } from './rate-limit/in-memory-rate-limiter.ts';
+import type { RateLimiter } from './rate-limit/rate-limiter.ts';
+import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.ts';
+import { ensureDefaultTenant } from './auth/ensure-default-tenant.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store } from './store/store.ts';
+import { attachWsGateway, type WsGateway } from './ws/ws-gateway.ts';
+
+export interface PlatformOverrides {
+  /** With `store`, also pass `knowledge` (both come from one openStore call). */
+  store?: Store;
+  knowledge?: KnowledgeIndex;
+  engine?: AnswerEngine;
+  eventLog?: ChatEventLog;
+  rateLimiter?: RateLimiter;
+  logger?: Logger;
+  /** Extra readiness checks (e.g. Redis) reported by /readyz. */
+  readinessChecks?: ReadinessCheck[];
+  /** Seed the default tenant's knowledge from DOCS_DIR at start-up. @default true */
+  seedKnowledge?: boolean;
+}
+
+export interface Platform {
+  readonly config: PlatformConfig;
+  readonly app: FastifyInstance;
+  readonly services: PlatformServices;
+  readonly gateway: WsGateway;
+  /** Starts listening on config.host:config.port; `url` is the http:// base URL to reach it. */
+  listen(): Promise<{ url: string }>;
+  /**
+   * Graceful shutdown: readiness turns 503, no new connections, every socket closed with 1001,
+   * answers in flight finish and are stored (up to `graceMs`, default SHUTDOWN_GRACE_MS; then they
+   * are stored as interrupted), then everything the platform opened is closed. Idempotent.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function createPlatform(config: PlatformConfig, overrides: PlatformOverrides = {}): Promise<Platform> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const owned: Array<{ close(): Promise<void> }> = [];
+
+  if ((overrides.store === undefined) !== (overrides.knowledge === undefined)) {
+    throw new Error('createPlatform: pass both store and knowledge, or neither');
+  }
+  let store: Store;
+  let knowledge: KnowledgeIndex;
+  if (overrides.store && overrides.knowledge) {
+    store = overrides.store;
+    knowledge = overrides.knowledge;
+  } else {
+    ({ store, knowledge } = await openStore({
+      databaseUrl: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+    }));
+    owned.push(store);
+  }
+
+  const readinessChecks: ReadinessCheck[] = [...(overrides.readinessChecks ?? [])];
+  try {
+    const engine = overrides.engine ?? createAnswerEngine(toEngineConfig(config));
+    let eventLog = overrides.eventLog;
+    if (!eventLog) {
+      if (config.redisUrl) {
+        const redisLog = new RedisChatEventLog({ redisUrl: config.redisUrl, keyPrefix: 'miptech:', nodeId: config.nodeId, seqCeilings: store.chats, logger });
+        readinessChecks.push({ name: 'redis', check: () => redisLog.health() });
+        eventLog = redisLog;
+      } else {
+        eventLog = createInProcessEventLog(store);
+      }
+      owned.push(eventLog);
+    }
+    let rateLimiter = overrides.rateLimiter;
+    if (!rateLimiter) {
+      rateLimiter = config.redisUrl
+        ? createRedisRateLimiter({ redisUrl: config.redisUrl, keyPrefix: 'miptech:', nodeId: config.nodeId, logger })
+        : createInMemoryRateLimiter();
+      owned.push(rateLimiter);
+    }
+
+    await ensureDefaultTenant(store, config, logger);
+    if (overrides.seedKnowledge ?? true) {
+      await seedDefaultKnowledge({ store, knowledge, tenantId: config.defaultTenantId, docsDir: config.docsDir }).then(
+        (result) => logger.info({ ...result, tenantId: config.defaultTenantId }, 'default knowledge seeded'),
+        (error: unknown) => logger.warn({ err: error }, 'could not seed the default knowledge'),
+      );
+    }
+
+    const services: PlatformServices = {
+      config,
+      store,
+      knowledge,
+      tenants: createTenantDirectory(store),
+      tokens: await createTokenService(config.jwtSecret),
+      chats: new ChatService({ store, knowledge, engine, eventLog, rateLimiter, logger, nodeId: config.nodeId }),
+      eventLog,
+      rateLimiter,
+      logger,
+      readinessChecks,
+      lifecycle: { shuttingDown: false },
+    };
+
+    const app = Fastify({
+      loggerInstance: logger as FastifyBaseLogger,
+      // Per-request log lines cost throughput; a debug-level hook below logs them when asked.
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: config.bodyLimitBytes,
+      trustProxy: config.trustProxy,
+      routerOptions: { ignoreTrailingSlash: true },
+      genReqId: (request) => {
+        const header = request.headers['x-request-id'];
+        return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+      },
+    });
+    // Some widgets post JSON as text/plain (no CORS preflight); treat it as JSON.
+    app.removeContentTypeParser('text/plain');
+    app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+    app.addHook('onSend', async (request, reply) => {
+      void reply.header('x-request-id', String(request.id));
+    });
+    if (logger.isLevelEnabled('debug')) {
+      app.addHook('onResponse', async (request, reply) => {
+        request.log.debug({ req: request, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      });
+    }
+    registerErrorHandling(app);
+    registerCors(app, services);
+    await registerRoutes(app, services);
+    await app.ready();
+
+    const gateway = attachWsGateway(app.server, services);
+    let closing: Promise<void> | null = null;
+
+    return {
+      config,
+      app,
+      services,
+      gateway,
+      async listen() {
+        await app.listen({ port: config.port, host: config.host });
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.port;
+        const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+        const url = `http://${host}:${port}`;
+        logger.info({ url, nodeId: config.nodeId, database: store.dialect }, 'platform listening');
+        return { url };
+      },
+      close(options = {}) {
+        closing ??= (async () => {
+          const graceMs = options.graceMs ?? config.shutdownGraceMs;
+          services.lifecycle.shuttingDown = true;
+          // Stop accepting connections first; open keep-alive requests still finish.
+          if (app.server.listening) app.server.close();
+          await gateway.closeAll();
+          await services.chats.drain(graceMs);
+          gateway.stop();
+          await app.close();
+          for (const resource of owned.reverse()) {
+            await resource.close().catch((error: unknown) => logger.warn({ err: error }, 'error while closing'));
+          }
+          logger.info('platform closed');
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    for (const resource of owned.reverse()) await resource.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function toEngineConfig(config: PlatformConfig): Parameters<typeof createAnswerEngine>[0] {
+  return {
+    llmProvider: config.llmProvider,
+    llmTimeoutMs: config.llmTimeoutMs,
+    extractiveChunkDelayMs: config.extractiveChunkDelayMs,
+    ...(config.llmBaseUrl ? { llmBaseUrl: config.llmBaseUrl } : {}),
+    ...(config.llmApiKey ? { llmApiKey: config.llmApiKey } : {}),
+    ...(config.llmModel ? { llmModel: config.llmModel } : {}),
+  };
+}

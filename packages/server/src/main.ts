@@ -1,0 +1,56 @@
+/**
+ * Runs the platform from the environment (`npm start` → `miptech serve` → here).
+ * SIGTERM/SIGINT start a graceful shutdown: readiness turns 503, every socket is closed with
+ * 1001 (clients reconnect elsewhere), answers in flight finish and are stored within
+ * SHUTDOWN_GRACE_MS, then the process exits 0. A second signal exits at once.
+ */
+import { pathToFileURL } from 'node:url';
+import { createPlatform, type Platform } from './app.ts';
+import { ConfigError, loadConfig, type Env } from './config.ts';
+
+export interface RunningPlatform {
+  platform: Platform;
+  url: string;
+}
+
+/** Loads the configuration, starts the platform and installs the signal handlers. */
+export async function startFromEnv(env: Env = process.env): Promise<RunningPlatform> {
+  const config = loadConfig(env);
+  const platform = await createPlatform(config);
+  const { url } = await platform.listen();
+  const logger = platform.services.logger;
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+    platform.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return { platform, url };
+}
+
+/** Entry point: prints configuration problems plainly (not as a stack trace) and exits 1 on failure. */
+export async function main(env: Env = process.env): Promise<void> {
+  try {
+    const { url } = await startFromEnv(env);
+    if (process.stdout.isTTY) process.stdout.write(`MIPTech AI Platform listening on ${url}\n`);
+  } catch (error) {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else process.stderr.write(`Could not start the platform: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
