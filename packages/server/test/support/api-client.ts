@@ -12,7 +12,7 @@ export interface ApiRequestOptions {
   /** JSON body (serialised), unless `rawBody` is given. */
   body?: unknown;
   /** Sent as is (with `contentType`, default application/json). */
-  rawBody?: string | Buffer;
+  rawBody?: string;
   contentType?: string;
   origin?: string;
   headers?: Record<string, string>;
@@ -31,7 +31,7 @@ export async function api(baseUrl: string, method: string, path: string, options
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.tenantId) headers['x-tenant-id'] = options.tenantId;
   if (options.origin) headers.origin = options.origin;
-  let body: string | Buffer | undefined;
+  let body: string | undefined;
   if (options.rawBody !== undefined) {
     body = options.rawBody;
     headers['content-type'] = options.contentType ?? 'application/json';

@@ -170,7 +170,7 @@ export function connectWs(url: string, options: ConnectOptions = {}): Promise<Ws
       if (socket.readyState === WebSocket.CLOSED) return;
       socket.close(code);
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
-      if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
+      if ((socket.readyState as number) !== WebSocket.CLOSED) socket.terminate();
     },
   };
 
