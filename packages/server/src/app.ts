@@ -9,6 +9,7 @@ import type { PlatformConfig } from './config.ts';
 import { createTenantDirectory } from './auth/tenant-directory.ts';
 import { createTokenService } from './auth/token-service.ts';
 import { ChatService } from './chat/chat-service.ts';
+import { LeaseSweeper } from './chat/lease-sweeper.ts';
 import type { AnswerEngine } from './engines/answer-engine.ts';
 import { createAnswerEngine } from './engines/create-answer-engine.ts';
 import type { ChatEventLog } from './events/chat-event-log.ts';
@@ -88,18 +89,28 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
     let eventLog = overrides.eventLog;
     if (!eventLog) {
       if (config.redisUrl) {
-        const redisLog = new RedisChatEventLog({ redisUrl: config.redisUrl, keyPrefix: 'miptech:', nodeId: config.nodeId, seqCeilings: store.chats, logger });
+        const redisLog = new RedisChatEventLog({
+          redisUrl: config.redisUrl,
+          keyPrefix: config.redisKeyPrefix,
+          nodeId: config.nodeId,
+          seqCeilings: store.chats,
+          logger,
+        });
         readinessChecks.push({ name: 'redis', check: () => redisLog.health() });
         eventLog = redisLog;
+        owned.push(redisLog);
+        // Start without Redis if need be (the log serves this node's sockets meanwhile and
+        // recovers by itself); readiness reports it.
+        await redisLog.waitUntilReady(5000).catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable at start-up'));
       } else {
         eventLog = createInProcessEventLog(store);
+        owned.push(eventLog);
       }
-      owned.push(eventLog);
     }
     let rateLimiter = overrides.rateLimiter;
     if (!rateLimiter) {
       rateLimiter = config.redisUrl
-        ? createRedisRateLimiter({ redisUrl: config.redisUrl, keyPrefix: 'miptech:', nodeId: config.nodeId, logger })
+        ? createRedisRateLimiter({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, nodeId: config.nodeId, logger })
         : createInMemoryRateLimiter();
       owned.push(rateLimiter);
     }
@@ -118,7 +129,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       knowledge,
       tenants: createTenantDirectory(store),
       tokens: await createTokenService(config.jwtSecret),
-      chats: new ChatService({ store, knowledge, engine, eventLog, rateLimiter, logger, nodeId: config.nodeId }),
+      chats: new ChatService({ store, knowledge, engine, eventLog, rateLimiter, logger, nodeId: config.nodeId, leaseMs: config.answerLeaseMs }),
       eventLog,
       rateLimiter,
       logger,
@@ -155,6 +166,9 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
     await app.ready();
 
     const gateway = attachWsGateway(app.server, services);
+    // Every node finishes the answers of nodes that died (their lease ran out).
+    const sweeper = new LeaseSweeper({ store, eventLog, nodeId: config.nodeId, logger, intervalMs: config.leaseSweepIntervalMs });
+    sweeper.start();
     let closing: Promise<void> | null = null;
 
     return {
@@ -175,6 +189,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
         closing ??= (async () => {
           const graceMs = options.graceMs ?? config.shutdownGraceMs;
           services.lifecycle.shuttingDown = true;
+          await sweeper.stop();
           // Stop accepting connections first; open keep-alive requests still finish.
           if (app.server.listening) app.server.close();
           await gateway.closeAll();

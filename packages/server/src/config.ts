@@ -42,8 +42,14 @@ export interface PlatformConfig {
   readonly logLevel: LogLevel;
   readonly defaultTenantId: string;
   readonly redisUrl: string | null;
+  /** Prepended to every Redis key and channel, so several platforms can share one Redis. */
+  readonly redisKeyPrefix: string;
   /** Identifies this process in answer leases and logs; unique per node. */
   readonly nodeId: string;
+  /** How long a generating node's lease on an answer holds (renewed every third of it). */
+  readonly answerLeaseMs: number;
+  /** How often every node looks for answers whose lease expired (their node died). */
+  readonly leaseSweepIntervalMs: number;
   readonly llmProvider: LlmProvider;
   readonly llmBaseUrl: string | null;
   readonly llmApiKey: string | null;
@@ -242,7 +248,10 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     defaultTenantId: read.string('DEFAULT_TENANT_ID', 'miptech-company'),
     redisUrl: read.url('REDIS_URL', null, ['redis:', 'rediss:']),
+    redisKeyPrefix: read.string('REDIS_KEY_PREFIX', 'miptech:'),
     nodeId: read.string('NODE_ID', `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`),
+    answerLeaseMs: read.integer('ANSWER_LEASE_MS', 10_000, 300, 600_000),
+    leaseSweepIntervalMs: read.integer('LEASE_SWEEP_INTERVAL_MS', 2_000, 100, 600_000),
     llmProvider,
     llmBaseUrl,
     llmApiKey,
