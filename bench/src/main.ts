@@ -11,6 +11,7 @@ import { killAllChildren } from './orchestrator/node-child.ts';
 import { fdsNeeded, runTarget, type TargetRun } from './orchestrator/run-target.ts';
 import { aggregate } from './report/aggregate.ts';
 import { renderTable, resultsDocument, summaryLine } from './report/render-report.ts';
+import { renderProfileSummary, summarizeCpuProfile } from './profile/summarize-cpu-profile.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -75,6 +76,12 @@ async function main(): Promise<number> {
   log('');
   log(renderTable(result, options));
   log(`results: ${out}`);
+  for (const run of runs) {
+    if (!run.profileFile) continue;
+    const profile = JSON.parse(readFileSync(run.profileFile, 'utf8')) as Parameters<typeof summarizeCpuProfile>[0];
+    log(`\nCPU profile of the ${run.target} at ${options.headlineStep} streams (${run.profileFile}):`);
+    log(renderProfileSummary(summarizeCpuProfile(profile, 30)));
+  }
   log(summaryLine(doc));
   return result.failedRuns.length > 0 ? 1 : 0;
 }

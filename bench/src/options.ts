@@ -130,9 +130,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }
   }
   if (options.profile) {
+    // One platform run with only what the profiled step needs.
     options.rounds = 1;
     options.targets = ['platform'];
     options.steps = [options.headlineStep];
+    options.memorySessions = 0;
+    options.restSeconds = 0;
+    if (options.out === 'bench/results/latest.json') options.out = 'bench/results/profile.json';
   }
   if (!headlineGiven && !options.steps.includes(options.headlineStep)) {
     // The headline is the step closest to 200 that was actually run.

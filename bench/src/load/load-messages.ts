@@ -30,6 +30,8 @@ export interface ConnectArgs {
   /** Handshakes in flight at once, over all workers. */
   concurrency: number;
   timeoutMs: number;
+  /** Connect at most this many of the group's not yet connected visitors (over all workers). */
+  limit?: number;
 }
 
 export interface RestArgs {

@@ -87,7 +87,8 @@ async function createChats(args: CreateChatsArgs): Promise<WorkerSamplesResult> 
 }
 
 async function connect(args: ConnectArgs): Promise<WorkerSamplesResult> {
-  const sessions = [...(groups.get(args.group)?.values() ?? [])].filter((s) => !s.open);
+  const waiting = [...(groups.get(args.group)?.values() ?? [])].filter((s) => !s.open);
+  const sessions = args.limit === undefined ? waiting : waiting.slice(0, myShare(args.limit));
   const latencies = new Samples(sessions.length);
   const errors: Record<string, number> = {};
   const elu = performance.eventLoopUtilization();

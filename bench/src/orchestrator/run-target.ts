@@ -5,9 +5,9 @@
  * everything down — also when a phase fails.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BenchOptions, TargetName } from '../options.ts';
 import type { GeneratorInit, PhaseSummary, StepSummary } from '../load/load-messages.ts';
 import { idealAnswerMs } from '../model/scripted-model.ts';
@@ -18,6 +18,8 @@ import { cpuBetween, machineCoresBetween, readMachineCpu, readProcessUsage } fro
 export interface MemoryResult {
   sessions: number;
   connected: number;
+  /** Sessions joined between the two readings. */
+  measured: number;
   rssBeforeBytes: number;
   rssAfterBytes: number;
   /** RSS delta per idle joined session, bytes. */
@@ -46,6 +48,8 @@ export interface TargetRun {
   memory?: MemoryResult;
   rest?: PhaseSummary & { serverCores: number; machineCores: number };
   steps: StepRun[];
+  /** CPU profile of the headline step (`--profile`). */
+  profileFile?: string;
   /** Why the generator's own measurements cannot be trusted (empty when valid). */
   saturation: string[];
 }
@@ -109,7 +113,7 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
     const server = startNodeChild({
       label: `${target} server`,
       entry: SERVER_ENTRY[target],
-      nodeFlags: ['--expose-gc', ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(context.cwd, 'bench/results/profiles')}`] : [])],
+      nodeFlags: ['--expose-gc'],
       env: {
         NODE_ENV: 'production',
         HOST: '127.0.0.1',
@@ -158,23 +162,29 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
     log(`  ${target}: ${run.handshake.count} idle visitors joined, ${run.handshake.rate.toFixed(0)} handshakes/s ` +
       `(generator ELU ${eluText(run.handshake.workerLoad)}, errors ${JSON.stringify(run.handshake.errors)})`);
 
-    // 2. Memory per idle joined session: RSS after a full GC, before and after joining them.
+    // 2. Memory per idle joined session: the RSS slope after a full GC, between 20 % and 100 % of
+    // the sessions joined. The first 20 % absorb heap pages left free by earlier phases, which
+    // would otherwise hide part of the cost.
     if (options.memorySessions > 0) {
       const created = await call<PhaseSummary>('createChats', { group: 'memory', count: options.memorySessions }, 300_000);
+      const connectArgs = { group: 'memory', concurrency: options.handshakeConcurrency, timeoutMs: 15_000 };
+      const first = await call<PhaseSummary>('connect', { ...connectArgs, limit: Math.floor(options.memorySessions / 5) }, 300_000);
+      await sleep(500);
       const before = await server.rpc.call<MemorySnapshot>('gc', {}, 30_000);
-      const joined = await call<PhaseSummary>('connect', { group: 'memory', concurrency: options.handshakeConcurrency, timeoutMs: 15_000 }, 300_000);
+      const rest = await call<PhaseSummary>('connect', connectArgs, 300_000);
       await sleep(1000);
       const after = await server.rpc.call<MemorySnapshot>('gc', {}, 30_000);
       run.memory = {
         sessions: options.memorySessions,
-        connected: joined.count,
+        connected: first.count + rest.count,
+        measured: rest.count,
         rssBeforeBytes: before.rss,
         rssAfterBytes: after.rss,
-        perConnectionBytes: joined.count > 0 ? (after.rss - before.rss) / joined.count : Number.NaN,
-        heapPerConnectionBytes: joined.count > 0 ? (after.heapUsed - before.heapUsed) / joined.count : Number.NaN,
-        errors: { ...created.errors, ...joined.errors },
+        perConnectionBytes: rest.count > 0 ? (after.rss - before.rss) / rest.count : Number.NaN,
+        heapPerConnectionBytes: rest.count > 0 ? (after.heapUsed - before.heapUsed) / rest.count : Number.NaN,
+        errors: { ...created.errors, ...first.errors, ...rest.errors },
       };
-      log(`  ${target}: ${(run.memory.perConnectionBytes / 1024).toFixed(1)} KB RSS per idle session (${joined.count} sessions)`);
+      log(`  ${target}: ${(run.memory.perConnectionBytes / 1024).toFixed(1)} KB RSS per idle session (${run.memory.connected} sessions, slope over the last ${run.memory.measured})`);
       await call('closeGroup', { group: 'memory' }, 60_000);
       await sleep(1000);
     }
@@ -217,7 +227,15 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
       const serverBefore = readProcessUsage(server.pid);
       const generatorBefore = readProcessUsage(generator.pid);
       const machineBefore = readMachineCpu();
+      const profiling = options.profile && streams === options.headlineStep;
+      if (profiling) await server.rpc.call('profileStart', {}, 30_000);
       const summary = await call<StepSummary>('step', stepArgs(chats, options.stepSeconds), options.stepSeconds * 1000 + 2 * answerMs + 10_000);
+      if (profiling) {
+        const file = join(context.cwd, 'bench/results/profiles', `${target}-${streams}-streams-${Date.now()}.cpuprofile`);
+        mkdirSync(dirname(file), { recursive: true });
+        await server.rpc.call('profileStop', { file }, 60_000);
+        run.profileFile = file;
+      }
       const serverCpu = cpuBetween(serverBefore, readProcessUsage(server.pid));
       const generatorCpu = cpuBetween(generatorBefore, readProcessUsage(generator.pid));
       const machineCores = machineCoresBetween(machineBefore, readMachineCpu());

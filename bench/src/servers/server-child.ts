@@ -2,6 +2,8 @@
  * The child-process side shared by both servers under test: announce readiness over IPC, answer
  * the orchestrator's `gc` and `shutdown` requests, and never outlive the orchestrator.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { emitRpcEvent, processTransport, serveRpc } from '../ipc/rpc.ts';
 import { DEFAULT_MODEL, type ScriptedModelOptions } from '../model/scripted-model.ts';
 
@@ -41,6 +43,7 @@ export async function runServerChild(start: () => Promise<StartedServer>): Promi
   const transport = processTransport();
   let server: StartedServer | null = null;
   let closing: Promise<void> | null = null;
+  let profiler: Session | null = null;
   const shutdown = (): Promise<void> => {
     closing ??= (async () => {
       const hardStop = setTimeout(() => process.exit(1), 10_000);
@@ -64,6 +67,23 @@ export async function runServerChild(start: () => Promise<StartedServer>): Promi
       collect();
       const usage = process.memoryUsage();
       return { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, arrayBuffers: usage.arrayBuffers };
+    },
+    // The V8 sampling profiler that `node --cpu-prof` uses, started and stopped around one step
+    // so the profile shows the load and not start-up.
+    profileStart: async () => {
+      profiler ??= new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      return { ok: true };
+    },
+    profileStop: async (args: { file: string }) => {
+      if (!profiler) throw new Error('profiler not started');
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(args.file, JSON.stringify(profile));
+      profiler.disconnect();
+      profiler = null;
+      return { file: args.file };
     },
     shutdown: async () => {
       await shutdown();
