@@ -10,3 +10,6 @@ export type { Store, TenantRecord, TenantSettings } from './store/store.ts';
 export type { KnowledgeIndex } from './knowledge/knowledge-index.ts';
 export type { ChatEventLog } from './events/chat-event-log.ts';
 export type { RateLimiter } from './rate-limit/rate-limiter.ts';
+export { openStore, type OpenedStore, type OpenStoreOptions } from './store/open-store.ts';
+export { SCOPES, parseScopeClaim } from '@miptech/protocol';
+export { ensureDefaultTenant } from './auth/ensure-default-tenant.ts';
