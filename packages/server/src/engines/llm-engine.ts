@@ -108,7 +108,10 @@ async function* streamLlmAnswer(
             if (signal.aborted) return;
             if (part.text.length === 0) continue;
             answer += part.text;
+            // The timeout measures the provider, not a consumer that is slow to take the text.
+            upstream.pauseTimer();
             yield { type: 'text', text: part.text };
+            upstream.restartTimer();
           } else if (part.type === 'model') model = part.model;
           else if (part.type === 'usage') {
             promptTokens = part.promptTokens ?? promptTokens;
@@ -123,8 +126,9 @@ async function* streamLlmAnswer(
       }
       break;
     } catch (error) {
-      if (signal.aborted) return;
       const failure = upstream.explain(error);
+      upstream.dispose();
+      if (signal.aborted) return;
       const delay = answer.length === 0 && attempt === 1 ? retryDelay(failure, options) : null;
       if (delay === null) throw failure;
       try {
@@ -199,6 +203,11 @@ class UpstreamAttempt {
     return new AppError('ai_unavailable', undefined, { cause: error });
   }
 
+  pauseTimer(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** Idempotent: also runs before the wait for a retry, so the old attempt's timer cannot fire then. */
   dispose(): void {
     clearTimeout(this.timer);
     this.userSignal.removeEventListener('abort', this.onUserAbort);
@@ -206,7 +215,7 @@ class UpstreamAttempt {
     this.controller.abort();
   }
 
-  private restartTimer(): void {
+  restartTimer(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timedOut = true;

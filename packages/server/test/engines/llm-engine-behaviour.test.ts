@@ -101,6 +101,18 @@ for (const provider of providers) {
       assert.equal(result.text, deltas.join(''));
     });
 
+    test('a consumer slower than the timeout does not make the provider time out', async () => {
+      const deltas = Array.from({ length: 10 }, (_, index) => `slow${index} `);
+      server.replyStream({ deltas, delayMs: 20 });
+      const texts: string[] = [];
+      for await (const part of provider.engine(server, { timeoutMs: 150 }).stream(makeRequest())) {
+        if (part.type !== 'text') continue;
+        texts.push(part.text);
+        if (texts.length <= 2) await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      assert.deepEqual(texts, deltas);
+    });
+
     test('a connection reset mid-answer keeps the partial text once and fails with ai_unavailable', async () => {
       const start = server.requests.length;
       server.replyStream({ deltas: ANSWER, interrupt: { afterDeltas: 2, how: 'destroy' } });
