@@ -242,65 +242,52 @@ export class Conversation {
   }
 
   /**
-   * Merges one page of history (any order) by id. Known messages are updated following the rules
-   * above, unknown ones added; the result is in server time order, with messages that only exist
-   * locally (queued, rejected) kept right after the message they followed.
+   * Merges one page of history by id. Known messages are updated in place (never moved: a list
+   * that reshuffles under the reader's eyes is worse than one that differs from the database's
+   * interleaving of concurrent answers); unknown ones are inserted before the page's next message,
+   * or by time when the page has nothing after them.
    */
   mergeHistory(items: readonly MessageResource[]): HistoryMergeResult {
     const acknowledged: ChatMessage[] = [];
-    const consumed = new Set<ChatMessage>();
-    /** Old list entry → its id in the merged list (local messages acknowledged by history change id). */
-    const newIdOf = new Map<ChatMessage, string>();
-    const merged: ChatMessage[] = [];
-    const sorted = items
+    const page = items
       .map((item, position) => ({ item, position, time: Date.parse(item.created_at) || 0 }))
       .sort((a, b) => a.time - b.time || a.position - b.position)
-      .map((entry) => entry.item);
-    for (const item of sorted) {
-      if (merged.some((m) => m.id === item.id)) continue;
-      const local =
-        this.list.find((m) => m.id === item.id) ??
-        (item.role === 'user' && item.client_message_id
-          ? this.list.find((m) => m.role === 'user' && m.clientMessageId === item.client_message_id)
-          : undefined);
-      const message = this.mergeOne(local, item);
-      if (local) {
-        consumed.add(local);
-        newIdOf.set(local, message.id);
-      }
-      if (local && local.role === 'user' && isLocalId(local.id)) acknowledged.push(message);
-      merged.push(message);
-    }
+      .map((entry) => entry.item)
+      .filter((item, index, all) => all.findIndex((other) => other.id === item.id) === index);
 
-    // Messages the page did not contain: server-known ones join the time order; local-only ones
-    // (queued, rejected) stay right after the message they followed, or go last when they followed
-    // nothing (they are newer than any history).
-    const serverKnown: ChatMessage[] = [];
-    const followers = new Map<string | null, ChatMessage[]>();
-    let previous: ChatMessage | null = null;
-    for (const message of this.list) {
-      if (!consumed.has(message)) {
-        newIdOf.set(message, message.id);
-        if (isLocalId(message.id)) {
-          const anchor = previous ? newIdOf.get(previous) ?? null : null;
-          followers.set(anchor, [...(followers.get(anchor) ?? []), message]);
-        } else {
-          serverKnown.push(message);
-        }
-      }
-      previous = message;
+    let result = this.list.slice();
+    const placed = new Set<string>();
+    for (const item of page) {
+      const matches = result
+        .map((message, index) => ({ message, index }))
+        .filter(({ message }) =>
+          message.id === item.id ||
+          (item.role === 'user' && item.client_message_id !== null && message.role === 'user' && message.clientMessageId === item.client_message_id));
+      if (matches.length === 0) continue;
+      const [first, ...extra] = matches;
+      const merged = this.mergeOne(first!.message, item);
+      if (first!.message.role === 'user' && isLocalId(first!.message.id)) acknowledged.push(merged);
+      result[first!.index] = merged;
+      // The same message known twice (local copy and server copy): keep one.
+      if (extra.length > 0) result = result.filter((_, index) => !extra.some((e) => e.index === index));
+      placed.add(item.id);
     }
-    const ordered = [...merged, ...serverKnown]
-      .map((message, position) => ({ message, position, time: timeOf(message) }))
-      .sort((a, b) => a.time - b.time || a.position - b.position)
-      .map((entry) => entry.message);
-    const result: ChatMessage[] = [];
-    const place = (message: ChatMessage): void => {
-      result.push(message);
-      for (const follower of followers.get(message.id) ?? []) place(follower);
-    };
-    for (const message of ordered) place(message);
-    for (const follower of followers.get(null) ?? []) place(follower);
+    for (let i = page.length - 1; i >= 0; i--) {
+      const item = page[i]!;
+      if (placed.has(item.id)) continue;
+      const message = this.mergeOne(undefined, item);
+      const successor = page[i + 1];
+      let at = successor ? result.findIndex((m) => m.id === successor.id) : -1;
+      if (at < 0) {
+        const time = timeOf(message);
+        at = 0;
+        result.forEach((m, index) => {
+          if (!isLocalId(m.id) && timeOf(m) <= time) at = index + 1;
+        });
+      }
+      result.splice(at, 0, message);
+      placed.add(item.id);
+    }
 
     const changed = result.length !== this.list.length || result.some((m, i) => m !== this.list[i]);
     if (changed) {

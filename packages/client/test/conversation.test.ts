@@ -74,7 +74,7 @@ test('a reply is placed after the message it answers, before later queued messag
   assert.deepEqual(c.messages.map((m) => m.id), ['u1', 'a1', 'local_k2']);
 });
 
-test('history merge: new messages are added in time order, known ones kept, local ones stay in place', () => {
+test('history merge: new messages are added in page order, known ones kept, local ones stay in place', () => {
   const c = new Conversation();
   c.addLocalUserMessage('k9', 'typed offline', 'queued', T3);
   const { acknowledged } = c.mergeHistory([
@@ -130,6 +130,24 @@ test('a reload mid-answer: history text first, then chunks from the start replac
   assert.equal(c.messages[1]!.content, 'abc', 'a chunk after an unknown gap is not glued on');
   c.completeReply(complete('abcdefzzz'), T2);
   assert.equal(c.messages[1]!.content, 'abcdefzzz');
+});
+
+test('history merge never moves a known message; unknown ones go before their successor in the page', () => {
+  const c = new Conversation();
+  // Live order: the answer right after its question, then the next question.
+  c.acknowledge({ message_id: 'u3', client_message_id: 'k3', chat_id: 'c', role: 'user', content: 'q3', created_at: T1 });
+  c.startReply('a3', 'u3', T1);
+  c.acknowledge({ message_id: 'u4', client_message_id: 'k4', chat_id: 'c', role: 'user', content: 'q4', created_at: T1 });
+  // The database interleaved them differently and has an older exchange the client never saw.
+  c.mergeHistory([
+    resource('u1', 'user', 'q1', T0),
+    resource('a1', 'assistant', 'r1', T0),
+    resource('u3', 'user', 'q3', T1),
+    resource('u4', 'user', 'q4', T1),
+    resource('a3', 'assistant', 'r3', T1),
+  ]);
+  assert.deepEqual(c.messages.map((m) => m.id), ['u1', 'a1', 'u3', 'a3', 'u4']);
+  assert.equal(c.messages[3]!.content, 'r3');
 });
 
 test('acknowledge: a foreign message (another tab) is added once; an ack for a known id changes nothing', () => {
