@@ -237,6 +237,9 @@ export class ChatClientController implements ChatClient {
     this.conversation.addLocalUserMessage(clientMessageId, text, deliverNow ? 'sending' : 'queued', new Date().toISOString());
     if (deliverNow) this.deliver(clientMessageId, text);
     this.publish({ error: null });
+    // A refused message is visible in the snapshot (status `error`); a caller that does not await
+    // the promise must not get an unhandled rejection for it.
+    promise.catch(() => {});
     return promise;
   }
 
