@@ -77,10 +77,11 @@ async function main(): Promise<number> {
   log(renderTable(result, options));
   log(`results: ${out}`);
   for (const run of runs) {
-    if (!run.profileFile) continue;
-    const profile = JSON.parse(readFileSync(run.profileFile, 'utf8')) as Parameters<typeof summarizeCpuProfile>[0];
-    log(`\nCPU profile of the ${run.target} at ${options.headlineStep} streams (${run.profileFile}):`);
-    log(renderProfileSummary(summarizeCpuProfile(profile, 30)));
+    for (const { phase, file } of run.profileFiles) {
+      const profile = JSON.parse(readFileSync(file, 'utf8')) as Parameters<typeof summarizeCpuProfile>[0];
+      log(`\nCPU profile of the ${run.target} during ${phase} (${file}):`);
+      log(renderProfileSummary(summarizeCpuProfile(profile, 30)));
+    }
   }
   log(summaryLine(doc));
   return result.failedRuns.length > 0 ? 1 : 0;

@@ -29,6 +29,12 @@ export interface BenchOptions {
   model: ScriptedModelOptions;
   /** A generator thread busier than this (event-loop utilisation) invalidates the run. */
   eluLimit: number;
+  /** Generator sends later than this at p99 (any cause, e.g. a busy machine) invalidate the run. */
+  maxLatenessMs: number;
+  /** Before each server run, wait up to this long for other processes to go quiet. */
+  quietWaitSeconds: number;
+  /** Scheduling priority (nice value, negative needs root) of the server and generator processes. */
+  nice: number;
   /** LOG_LEVEL of the platform under test. */
   platformLogLevel: string;
   /** Profile the platform with --cpu-prof (one round, platform only). */
@@ -53,7 +59,10 @@ export const USAGE = `npm run bench -- [options]
   --gap-ms N               pause between a chat's answer and its next message (default 250)
   --log-level L            the platform's LOG_LEVEL (default info, as in production)
   --elu-limit X            generator saturation threshold (default 0.9)
-  --profile                CPU-profile the platform at the headline step (writes bench/results/profiles/)
+  --max-lateness-ms N      generator send lateness p99 that invalidates a step (default 10)
+ --quiet-wait-seconds N   before each run, wait up to N s for other processes to use < 0.5 core (default 60; quick 0)
+  --nice N                 run servers and generator at this nice value (e.g. -10 on a shared machine; root)
+  --profile                CPU-profile the platform during the REST phase and the headline step (bench/results/profiles/)
   --out FILE               results file (default bench/results/latest.json)`;
 
 function positiveInteger(flag: string, value: string | undefined): number {
@@ -81,6 +90,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     workers: Math.max(1, Math.min(2, availableParallelism())),
     model: { ...DEFAULT_MODEL },
     eluLimit: 0.9,
+    maxLatenessMs: 10,
+    nice: 0,
+    quietWaitSeconds: quick ? 0 : 60,
     platformLogLevel: 'info',
     profile: false,
     out: 'bench/results/latest.json',
@@ -124,6 +136,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--gap-ms': options.gapMs = positiveInteger(flag, take()); break;
       case '--log-level': options.platformLogLevel = String(take()); break;
       case '--elu-limit': options.eluLimit = Number(take()); break;
+      case '--quiet-wait-seconds': options.quietWaitSeconds = positiveInteger(flag, take()); break;
+      case '--max-lateness-ms': options.maxLatenessMs = positiveInteger(flag, take()); break;
+      case '--nice': {
+        options.nice = Number(take());
+        if (!Number.isInteger(options.nice) || options.nice < -20 || options.nice > 19) throw new Error('--nice needs an integer from -20 to 19');
+        break;
+      }
       case '--out': options.out = String(take()); break;
       case '--help': case '-h': throw new Error(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
@@ -135,7 +154,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     options.targets = ['platform'];
     options.steps = [options.headlineStep];
     options.memorySessions = 0;
-    options.restSeconds = 0;
     if (options.out === 'bench/results/latest.json') options.out = 'bench/results/profile.json';
   }
   if (!headlineGiven && !options.steps.includes(options.headlineStep)) {

@@ -15,6 +15,8 @@ export interface NodeChildOptions {
   env?: Record<string, string>;
   /** Soft `ulimit -n` for the child. */
   fdLimit: number;
+  /** Nice value (scheduling priority) of the child. @default 0 */
+  nice?: number;
   logFile: string;
   cwd: string;
 }
@@ -36,7 +38,8 @@ export function startNodeChild(options: NodeChildOptions): NodeChild {
   const log = openSync(options.logFile, 'a');
   const nodeArgs = [...(options.nodeFlags ?? []), '--import', 'tsx', options.entry];
   // `exec` keeps the pid: the child we measure in /proc is node itself, not the shell.
-  const child = spawn('/bin/sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...nodeArgs], {
+  const nice = options.nice ? `nice -n ${options.nice} ` : '';
+  const child = spawn('/bin/sh', ['-c', `ulimit -n ${options.fdLimit} && exec ${nice}"$0" "$@"`, process.execPath, ...nodeArgs], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', log, log, 'ipc'],

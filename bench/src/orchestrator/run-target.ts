@@ -48,8 +48,8 @@ export interface TargetRun {
   memory?: MemoryResult;
   rest?: PhaseSummary & { serverCores: number; machineCores: number };
   steps: StepRun[];
-  /** CPU profile of the headline step (`--profile`). */
-  profileFile?: string;
+  /** CPU profiles taken (`--profile`). */
+  profileFiles: Array<{ phase: string; file: string }>;
   /** Why the generator's own measurements cannot be trusted (empty when valid). */
   saturation: string[];
 }
@@ -93,6 +93,27 @@ function checkSaturation(phase: string, loads: ReadonlyArray<{ elu: number }>, l
   });
 }
 
+async function stopProfile(server: NodeChild, context: RunContext, name: string): Promise<string> {
+  const file = join(context.cwd, 'bench/results/profiles', `${name}-${Date.now()}.cpuprofile`);
+  mkdirSync(dirname(file), { recursive: true });
+  await server.rpc.call('profileStop', { file }, 60_000);
+  return file;
+}
+
+/** Waits (bounded) until other processes use less than `cores` of CPU over a one-second window. */
+async function waitForQuietMachine(maxWaitMs: number, cores: number, log: (line: string) => void): Promise<void> {
+  if (maxWaitMs <= 0) return;
+  const deadline = performance.now() + maxWaitMs;
+  let busy = Number.NaN;
+  for (let i = 0; i < 1000 && performance.now() < deadline; i++) {
+    const before = readMachineCpu();
+    await sleep(1000);
+    busy = machineCoresBetween(before, readMachineCpu());
+    if (busy < cores) return;
+  }
+  log(`  the machine stayed busy (${(busy * 100).toFixed(0)} % CPU used by other processes); measuring anyway`);
+}
+
 export interface RunContext {
   options: BenchOptions;
   round: number;
@@ -104,12 +125,13 @@ export interface RunContext {
 
 export async function runTarget(target: TargetName, context: RunContext): Promise<TargetRun> {
   const { options, log } = context;
-  const run: TargetRun = { target, round: context.round, ok: false, steps: [], saturation: [] };
+  const run: TargetRun = { target, round: context.round, ok: false, steps: [], saturation: [], profileFiles: [] };
   const dataDir = mkdtempSync(join(tmpdir(), `miptech-bench-${target}-`));
   const jwtSecret = randomBytes(48).toString('base64url');
   const children: NodeChild[] = [];
   const timeout = (ms: number) => ms + 60_000;
   try {
+    await waitForQuietMachine(options.quietWaitSeconds * 1000, 0.5, log);
     const server = startNodeChild({
       label: `${target} server`,
       entry: SERVER_ENTRY[target],
@@ -124,6 +146,7 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
         BENCH_MODEL: JSON.stringify(options.model),
       },
       fdLimit: context.fdLimit,
+      nice: options.nice,
       logFile: join(context.logDir, `${target}-round${context.round}.log`),
       cwd: context.cwd,
     });
@@ -140,6 +163,7 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
       label: 'load generator',
       entry: GENERATOR_ENTRY,
       fdLimit: context.fdLimit,
+      nice: options.nice,
       logFile: join(context.logDir, `generator-${target}-round${context.round}.log`),
       cwd: context.cwd,
     });
@@ -193,7 +217,9 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
     if (options.restSeconds > 0) {
       const before = readProcessUsage(server.pid);
       const machineBefore = readMachineCpu();
+      if (options.profile) await server.rpc.call('profileStart', {}, 30_000);
       const rest = await call<PhaseSummary>('rest', { durationMs: options.restSeconds * 1000, connections: options.restConnections }, options.restSeconds * 1000);
+      if (options.profile) run.profileFiles.push({ phase: 'POST /api/v1/chat', file: await stopProfile(server, context, `${target}-rest`) });
       const serverCores = cpuBetween(before, readProcessUsage(server.pid)).cores;
       run.rest = { ...rest, serverCores, machineCores: machineCoresBetween(machineBefore, readMachineCpu()) };
       checkSaturation('REST', rest.workerLoad, options.eluLimit, run.saturation);
@@ -230,12 +256,7 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
       const profiling = options.profile && streams === options.headlineStep;
       if (profiling) await server.rpc.call('profileStart', {}, 30_000);
       const summary = await call<StepSummary>('step', stepArgs(chats, options.stepSeconds), options.stepSeconds * 1000 + 2 * answerMs + 10_000);
-      if (profiling) {
-        const file = join(context.cwd, 'bench/results/profiles', `${target}-${streams}-streams-${Date.now()}.cpuprofile`);
-        mkdirSync(dirname(file), { recursive: true });
-        await server.rpc.call('profileStop', { file }, 60_000);
-        run.profileFile = file;
-      }
+      if (profiling) run.profileFiles.push({ phase: `${streams} streams`, file: await stopProfile(server, context, `${target}-${streams}-streams`) });
       const serverCpu = cpuBetween(serverBefore, readProcessUsage(server.pid));
       const generatorCpu = cpuBetween(generatorBefore, readProcessUsage(generator.pid));
       const machineCores = machineCoresBetween(machineBefore, readMachineCpu());
@@ -251,6 +272,11 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
       };
       run.steps.push(step);
       checkSaturation(`${streams} streams`, summary.workerLoad, options.eluLimit, run.saturation);
+      const lateness = Math.max(0, ...summary.workerLoad.map((l) => l.dispatchLatenessP99 ?? 0));
+      if (lateness > options.maxLatenessMs) {
+        run.saturation.push(`${streams} streams: the generator sent ${lateness.toFixed(1)} ms late at p99 ` +
+          `(its CPU ${(generatorCpu.cores * 100).toFixed(0)} %, other processes ${(otherCores * 100).toFixed(0)} %)`);
+      }
       log(`  ${target} ${streams} streams (${chats} chats): ttfc p50 ${summary.ttfc.p50.toFixed(1)} ms p99 ${summary.ttfc.p99.toFixed(1)} ms, ` +
         `${summary.completed}/${summary.sent} answers, ${summary.framesPerSecond.toFixed(0)} frames/s, server ${(serverCpu.cores * 100).toFixed(0)} % CPU, ` +
         `generator ${(generatorCpu.cores * 100).toFixed(0)} % CPU (ELU ${eluText(summary.workerLoad)}), other processes ${(otherCores * 100).toFixed(0)} % CPU` +

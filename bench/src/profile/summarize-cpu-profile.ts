@@ -66,7 +66,8 @@ export function summarizeCpuProfile(profile: CpuProfile, top = 25): ProfileSumma
       continue;
     }
     const file = shortUrl(frame.url);
-    const name = frame.url === '' ? frame.functionName : `${file}:${frame.functionName || '(anonymous)'}:${frame.lineNumber + 1}`;
+    // Line numbers are those of tsx's transpiled output, so only file and function are shown.
+    const name = frame.url === '' ? frame.functionName || '(native)' : `${file}:${frame.functionName || '(anonymous)'}`;
     functions.set(name, (functions.get(name) ?? 0) + us);
     files.set(file, (files.get(file) ?? 0) + us);
   }

@@ -59,7 +59,7 @@ export function renderTable(result: Aggregate, options: BenchOptions): string {
   }
   if (result.failedRuns.length > 0) lines.push(`FAILED RUNS:\n  ${result.failedRuns.join('\n  ')}`);
   if (!result.valid && result.invalidReasons.length > 0) {
-    lines.push(`INVALID: the load generator saturated, its latencies include its own delay:\n  ${result.invalidReasons.join('\n  ')}`);
+    lines.push(`INVALID: the load generator saturated or could not send on time, so latencies include its own delay:\n  ${result.invalidReasons.join('\n  ')}`);
   }
   return lines.join('\n');
 }
