@@ -409,3 +409,48 @@ test('a session id stored by the guide sample (a bare string) is adopted', async
   assert.deepEqual(JSON.parse(storage.getItem('miptech_session_id')!), { acme: 'legacy-session' });
   client.close();
 });
+
+function jwtWithExp(expSeconds: number): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${encode({ alg: 'HS256' })}.${encode({ exp: expSeconds, sub: 'v' })}.signature`;
+}
+
+test('getToken is asked again before a join when the cached JWT is about to expire', async () => {
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const tokens = [jwtWithExp(nowSeconds + 3600), jwtWithExp(nowSeconds + 10), jwtWithExp(nowSeconds + 3600)];
+  let calls = 0;
+  const { client, sockets, timers, accept } = harness({ getToken: () => tokens[calls++]! });
+  void client.connect();
+  await accept();
+  assert.equal(calls, 1);
+  client.close();
+  // Started again (the client forgets the token on a new start): gets the short-lived one…
+  void client.connect();
+  await accept();
+  assert.equal(calls, 2);
+  assert.equal(sockets.last().sentOfType('join_chat')[0]!.data.token, tokens[1]);
+  // …and a reconnect does not reuse it: it expires within the safety margin.
+  sockets.last().serverClose(1001);
+  timers.advance(10_000);
+  await accept();
+  assert.equal(calls, 3);
+  assert.equal(sockets.last().sentOfType('join_chat')[0]!.data.token, tokens[2]);
+  client.close();
+});
+
+test('REST 401 invalid_token is retried once with a fresh token from getToken()', async () => {
+  const seen: string[] = [];
+  const fetch = (async (_url: string, init: RequestInit) => {
+    const auth = (init.headers as Record<string, string>).Authorization ?? '';
+    seen.push(auth);
+    if (auth === 'Bearer stale') return new Response(JSON.stringify({ code: 'invalid_token', message: 'bad', request_id: 'r' }), { status: 401 });
+    return new Response(JSON.stringify({ id: 'chat_1' }), { status: 201 });
+  }) as unknown as typeof globalThis.fetch;
+  let calls = 0;
+  const { client } = harness({ fetch, getToken: () => (calls++ === 0 ? 'stale' : 'fresh') });
+  void client.connect();
+  await flush(10);
+  assert.deepEqual(seen, ['Bearer stale', 'Bearer fresh']);
+  assert.equal(client.getSnapshot().chatId, 'chat_1');
+  client.close();
+});

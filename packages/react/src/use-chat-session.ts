@@ -117,10 +117,12 @@ export function useChatSession(options: UseChatSessionOptions): ChatSession {
     };
   }, [client, owned]);
 
-  // A new token after a failure (e.g. it arrived after the first attempt): try again with it.
+  // A new token value after a failure (e.g. it arrived after the first attempt): try again with it.
+  // Only the `token` value counts: an inline getToken is a new function on every render, and
+  // retrying on every render of a failed session would loop.
   useEffect(() => {
     if (owned && owned.getSnapshot().connection.state === 'failed') owned.retry();
-  }, [owned, options.token, options.getToken]);
+  }, [owned, options.token]);
 
   const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot, client.getSnapshot);
 

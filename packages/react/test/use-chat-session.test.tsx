@@ -169,3 +169,16 @@ test('messages sent before the connection is ready are queued, then delivered', 
   await h.waitFor((s) => s.messages.some((m) => m.status === 'complete'), 'answer');
   assert.equal(h.server.userFrames.length, 1);
 });
+
+test('a failed session with an inline getToken does not retry on every render', async (t) => {
+  const h = await setup(t, new FakeChatServer({ checkJoinToken: () => 'tenant_mismatch' }));
+  const render = () => h.render(<Probe options={h.options({ getToken: () => 'wrong-tenant' })} latest={h.latest} />);
+  await render();
+  await h.waitFor((s) => s.status === 'failed', 'failed');
+  for (let i = 0; i < 3; i++) await render();
+  await act(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+  assert.equal(h.latest.current!.status, 'failed');
+  assert.equal(h.server.joins.length, 1, 'no retry loop');
+});
