@@ -7,6 +7,7 @@
 import { createPlatform, loadConfig } from '@miptech/server';
 import { ScriptedAnswerEngine } from './scripted-answer-engine.ts';
 import { modelFromEnv, runServerChild } from './server-child.ts';
+import { installSqlStatistics, renderSqlStatistics } from './sql-statistics.ts';
 
 /**
  * The load comes from one address and far exceeds a visitor's pace; these limits let it through.
@@ -15,6 +16,9 @@ import { modelFromEnv, runServerChild } from './server-child.ts';
  * request and message as in production.
  */
 const BENCH_RATE_LIMITS = { messagesPerMinute: 1_000_000, requestsPerMinute: 100_000_000, chatsPerHour: 100_000_000 };
+
+const sqlStatistics = process.env.BENCH_SQL_STATS === '1';
+if (sqlStatistics) installSqlStatistics();
 
 await runServerChild(async () => {
   const config = loadConfig(process.env);
@@ -26,6 +30,9 @@ await runServerChild(async () => {
     url,
     tenantId: config.defaultTenantId,
     jwtSecret: config.jwtSecret,
-    close: () => platform.close({ graceMs: 5_000 }),
+    close: async () => {
+      await platform.close({ graceMs: 5_000 });
+      if (sqlStatistics) console.log(renderSqlStatistics());
+    },
   };
 });
