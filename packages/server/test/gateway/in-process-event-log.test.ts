@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChatEvent } from '../../src/events/chat-event-log.ts';
+import { createInProcessEventLog } from '../../src/events/in-process-event-log.ts';
+import { openStore } from '../../src/store/open-store.ts';
+
+async function setup(t: { after(fn: () => Promise<void> | void): void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'miptech-events-'));
+  const { store } = await openStore({ databaseUrl: `sqlite:${join(dir, 'db.sqlite')}` });
+  await store.tenants.create({ id: 't1' });
+  const { chat } = await store.chats.createOrGet('t1', { sessionId: null, visitorId: null });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { store, chatId: chat.id };
+}
+
+const event = (chatId: string, n: number) => ({ tenantId: 't1', chatId, type: 'response_chunk' as const, messageId: 'm', data: { n } });
+
+test('concurrent appends across block boundaries get increasing seqs, delivered in seq order', async (t) => {
+  const { store, chatId } = await setup(t);
+  const log = createInProcessEventLog(store, { seqBlockSize: 3 });
+  t.after(() => log.close());
+  const delivered: ChatEvent[] = [];
+  log.subscribe(chatId, (e) => delivered.push(e));
+  const appended = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(event(chatId, i))));
+  assert.deepEqual(appended.map((e) => e.seq), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(delivered.map((e) => e.seq), appended.map((e) => e.seq));
+  assert.deepEqual(delivered.map((e) => e.data.n), Array.from({ length: 20 }, (_, i) => i));
+});
+
+test('replay returns the events after a seq; a fresh log continues above the old ceiling', async (t) => {
+  const { store, chatId } = await setup(t);
+  const first = createInProcessEventLog(store, { seqBlockSize: 10 });
+  for (let i = 0; i < 4; i += 1) await first.append(event(chatId, i));
+  const replay = await first.replay('t1', chatId, 2);
+  assert.equal(replay.complete, true);
+  assert.deepEqual(replay.events.map((e) => e.seq), [3, 4]);
+  assert.equal(replay.lastSeq, 4);
+  await first.close();
+
+  const second = createInProcessEventLog(store, { seqBlockSize: 10 });
+  t.after(() => second.close());
+  const missing = await second.replay('t1', chatId, 4);
+  assert.equal(missing.complete, false, 'seqs 5..10 may have been issued by the old process');
+  const next = await second.append(event(chatId, 99));
+  assert.ok(next.seq > 10);
+});
+
+test('the retention window is bounded; a replay from before it is incomplete', async (t) => {
+  const { store, chatId } = await setup(t);
+  const log = createInProcessEventLog(store, { maxEventsPerChat: 5 });
+  t.after(() => log.close());
+  for (let i = 0; i < 12; i += 1) await log.append(event(chatId, i));
+  assert.equal((await log.replay('t1', chatId, 2)).complete, false);
+  const recent = await log.replay('t1', chatId, 8);
+  assert.equal(recent.complete, true);
+  assert.deepEqual(recent.events.map((e) => e.seq), [9, 10, 11, 12]);
+});
+
+test('a listener that throws does not stop delivery to the others', async (t) => {
+  const { store, chatId } = await setup(t);
+  const log = createInProcessEventLog(store);
+  t.after(() => log.close());
+  const seen: number[] = [];
+  log.subscribe(chatId, () => {
+    throw new Error('bad listener');
+  });
+  const unsubscribe = log.subscribe(chatId, (e) => seen.push(e.seq));
+  await log.append(event(chatId, 1));
+  unsubscribe();
+  await log.append(event(chatId, 2));
+  assert.deepEqual(seen, [1]);
+});
