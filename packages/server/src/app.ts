@@ -218,5 +218,8 @@ function toEngineConfig(config: PlatformConfig): Parameters<typeof createAnswerE
     ...(config.llmBaseUrl ? { llmBaseUrl: config.llmBaseUrl } : {}),
     ...(config.llmApiKey ? { llmApiKey: config.llmApiKey } : {}),
     ...(config.llmModel ? { llmModel: config.llmModel } : {}),
+    llmApiKeyHeader: config.llmApiKeyHeader,
+    ...(config.llmMaxTokens !== null ? { llmMaxTokens: config.llmMaxTokens } : {}),
+    ...(config.llmPromptTokenBudget !== null ? { llmPromptTokenBudget: config.llmPromptTokenBudget } : {}),
   };
 }

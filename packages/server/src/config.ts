@@ -55,6 +55,12 @@ export interface PlatformConfig {
   readonly llmApiKey: string | null;
   readonly llmModel: string | null;
   readonly llmTimeoutMs: number;
+  /** How the API key is sent: `authorization` (Bearer) or `api-key` (Azure-style gateways). */
+  readonly llmApiKeyHeader: 'authorization' | 'api-key';
+  /** Default answer length limit for LLM providers; null for the provider's default. */
+  readonly llmMaxTokens: number | null;
+  /** Estimated tokens the prompt (system prompt, passages, history) may use; null for the engine default. */
+  readonly llmPromptTokenBudget: number | null;
   readonly extractiveChunkDelayMs: number;
   /** Directory whose Markdown files seed the default tenant's knowledge. */
   readonly docsDir: string;
@@ -221,6 +227,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
   if (llmProvider === 'openai-compatible' && llmBaseUrl === null) {
     read.problems.push('LLM_BASE_URL is required with LLM_PROVIDER=openai-compatible');
   }
+  if (llmProvider !== 'extractive' && llmModel === null) {
+    read.problems.push(`LLM_MODEL is required with LLM_PROVIDER=${llmProvider}`);
+  }
   if (llmProvider === 'anthropic' && llmApiKey === null) {
     read.problems.push('LLM_API_KEY is required with LLM_PROVIDER=anthropic');
   }
@@ -257,6 +266,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     llmApiKey,
     llmModel,
     llmTimeoutMs: read.integer('LLM_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    llmApiKeyHeader: read.oneOf('LLM_API_KEY_HEADER', ['authorization', 'api-key'] as const, 'authorization'),
+    llmMaxTokens: read.raw('LLM_MAX_TOKENS') === undefined ? null : read.integer('LLM_MAX_TOKENS', 1024, 1, 1_000_000),
+    llmPromptTokenBudget: read.raw('LLM_PROMPT_TOKEN_BUDGET') === undefined ? null : read.integer('LLM_PROMPT_TOKEN_BUDGET', 6000, 100, 10_000_000),
     extractiveChunkDelayMs: read.integer('EXTRACTIVE_CHUNK_DELAY_MS', 15, 0, 10_000),
     docsDir: resolve(read.string('DOCS_DIR', join(REPO_ROOT, 'docs'))),
     version: readServerVersion(),
