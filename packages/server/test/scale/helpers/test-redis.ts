@@ -2,10 +2,10 @@
  * Redis for the scale tests: the shared server from TEST_REDIS_URL with a unique key prefix per
  * test, or a private `redis-server` process (for tests that stop and restart Redis).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port.ts';
+
+export { PrivateRedis } from '../../../../../scripts/cluster/private-redis.ts';
 
 /** The shared Redis URL, or null when TEST_REDIS_URL is explicitly empty (tests skip). */
 export function testRedisUrl(): string | null {
@@ -38,55 +38,3 @@ export async function deleteKeys(url: string, prefix: string): Promise<number> {
   return deleted;
 }
 
-/** A private redis-server on 127.0.0.1 that keeps nothing on disk; can be stopped and started again. */
-export class PrivateRedis {
-  private process: ChildProcess | null = null;
-
-  private constructor(readonly port: number) {}
-
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
-    await redis.start();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-      { stdio: 'ignore' },
-    );
-    this.process = child;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        await probe.ping();
-        return;
-      } catch {
-        if (Date.now() > deadline) throw new Error('redis-server did not start');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      } finally {
-        probe.disconnect();
-      }
-    }
-  }
-
-  /** SIGKILL: like a crash, everything in memory is gone. */
-  async stop(): Promise<void> {
-    const child = this.process;
-    this.process = null;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  }
-}
