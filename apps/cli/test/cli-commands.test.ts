@@ -1,0 +1,85 @@
+/** `miptech token` and `miptech tenant` against a real SQLite database in a temp DATA_DIR. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTokenService, loadConfig } from '@miptech/server';
+import type { CliContext } from '../src/cli-command.ts';
+import { runCli } from '../src/main.ts';
+
+function cli(t: { after(fn: () => void): void }) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'miptech-cli-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const env = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+  return {
+    env,
+    async run(...argv: string[]) {
+      let stdout = '';
+      let stderr = '';
+      const context: CliContext = { env, stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) };
+      const code = await runCli(argv, context);
+      return { code, stdout, stderr };
+    },
+  };
+}
+
+test('token: mints a verifiable JWT for the default tenant with the given scopes, sub and ttl', async (t) => {
+  const { env, run } = cli(t);
+  const result = await run('token', '--scope', 'chat:create,chat:send', '--sub', 'alice', '--ttl', '120');
+  assert.equal(result.code, 0, result.stderr);
+  const tokens = await createTokenService(loadConfig(env).jwtSecret);
+  const verified = await tokens.verify(result.stdout.trim());
+  assert.equal(verified.tenantId, 'miptech-company');
+  assert.equal(verified.subject, 'alice');
+  assert.deepEqual(verified.scopes, ['chat:create', 'chat:send']);
+  assert.ok(verified.expiresAt - Date.now() / 1000 <= 121);
+});
+
+test('token: refuses an unknown tenant, an unknown scope and a bad ttl', async (t) => {
+  const { run } = cli(t);
+  assert.equal((await run('token', '--tenant', 'nope')).code, 1);
+  const scope = await run('token', '--scope', 'chat:everything');
+  assert.equal(scope.code, 2);
+  assert.match(scope.stderr, /unknown scope/);
+  assert.equal((await run('token', '--ttl', 'soon')).code, 2);
+  assert.equal((await run('token', '--bogus')).code, 2);
+});
+
+test('tenant: create prints both keys once; list, show and update', async (t) => {
+  const { run } = cli(t);
+  const created = await run('tenant', 'create', 'acme', '--name', 'Acme', '--origin', 'https://www.acme.example', '--anonymous-widget', 'true');
+  assert.equal(created.code, 0, created.stderr);
+  const tenant = JSON.parse(created.stdout);
+  assert.equal(tenant.id, 'acme');
+  assert.match(tenant.publishable_key, /^pk_/);
+  assert.match(tenant.secret_key, /^sk_/);
+  assert.deepEqual(tenant.settings.allowedOrigins, ['https://www.acme.example']);
+  assert.equal(tenant.settings.anonymousWidget, true);
+
+  const list = await run('tenant', 'list');
+  assert.match(list.stdout, /miptech-company/);
+  assert.match(list.stdout, /acme/);
+
+  const updated = await run('tenant', 'update', 'acme', '--add-origin', 'http://localhost:5173', '--messages-per-minute', '5', '--llm-model', 'small');
+  assert.equal(updated.code, 0, updated.stderr);
+  const after = JSON.parse((await run('tenant', 'show', 'acme')).stdout);
+  assert.deepEqual(after.settings.allowedOrigins, ['https://www.acme.example', 'http://localhost:5173']);
+  assert.equal(after.settings.rateLimits.messagesPerMinute, 5);
+  assert.equal(after.settings.rateLimits.requestsPerMinute, 120, 'other limits kept');
+  assert.equal(after.settings.llm.model, 'small');
+  assert.equal(after.secret_key, undefined, 'the secret key is never shown again');
+
+  assert.equal((await run('tenant', 'show', 'missing')).code, 1);
+  assert.equal((await run('tenant', 'update', 'acme')).code, 2);
+  assert.equal((await run('tenant', 'create', 'acme')).code, 1, 'duplicate id');
+  assert.equal((await run('tenant', 'frobnicate')).code, 2);
+});
+
+test('help lists the commands; an unknown command exits 2', async (t) => {
+  const { run } = cli(t);
+  const help = await run('help');
+  for (const name of ['serve', 'migrate', 'token', 'tenant', 'kb']) assert.match(help.stdout, new RegExp(`\\b${name}\\b`));
+  assert.equal((await run('nonsense')).code, 2);
+  assert.equal((await run('migrate')).code, 0);
+});
