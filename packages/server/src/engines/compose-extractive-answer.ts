@@ -8,7 +8,8 @@
 import type { Passage } from '../knowledge/knowledge-index.ts';
 import { parseMarkdownBlocks } from '../knowledge/markdown-blocks.ts';
 import { splitSentences } from '../knowledge/split-sentences.ts';
-import { extractTerms } from '../knowledge/text-terms.ts';
+import { extractTerms, questionTerms, type QuestionTerm } from '../knowledge/text-terms.ts';
+import { expectedAnswerShapes } from './expected-answer-shape.ts';
 
 export interface ComposeOptions {
   /** How many of the best passages are considered. @default 4 */
@@ -17,7 +18,7 @@ export interface ComposeOptions {
   wordBudget?: number;
   /** At most this many passages contribute to one answer. @default 3 */
   maxSources?: number;
-  /** Below this share of the question's term weight matched by the best piece, there is no answer. @default 0.3 */
+  /** Below this share of the question's term weight matched by the best piece, there is no answer. @default 0.4 */
   minCoverage?: number;
 }
 
@@ -45,11 +46,16 @@ interface Unit {
   terms: Set<string>;
   words: number;
   score: number;
+  /** Weighted share of the question's terms in the unit; heading terms count half. */
   coverage: number;
+  /** The same with heading terms counted in full: decides whether there is an answer at all. */
+  relevance: number;
 }
 
 const PRONOUN_START = /^(it|this|that|these|those|they|then|otherwise|there|here|so|also|both)\b/i;
 const MAX_LIST_ITEMS = 10;
+/** A paragraph up to this many words is kept whole around the best sentence. */
+const PARAGRAPH_WORDS = 80;
 const MAX_CODE_LINES = 30;
 
 function countWords(text: string): number {
@@ -71,6 +77,7 @@ function unitsOf(passage: Passage, passageRank: number): Unit[] {
       words: countWords(text),
       score: 0,
       coverage: 0,
+      relevance: 0,
     });
   };
   for (const block of parseMarkdownBlocks(passage.text)) {
@@ -122,6 +129,25 @@ function snippetOf(texts: string[]): string {
 }
 
 /**
+ * How well a unit has the shape of the answer asked for ("how much" → an amount): best when one
+ * clause holds both a question word and the shape ("Frame and fork: 10 years"), less when the
+ * shape is elsewhere in the unit, least when it is only in the unit's short paragraph.
+ */
+function shapeScore(unit: Unit, block: readonly Unit[], shapes: readonly RegExp[], mentionsQuestion: (terms: ReadonlySet<string>) => boolean): number {
+  const fits = (text: string) => shapes.some((shape) => shape.test(text));
+  if (!fits(unit.text)) return block.some((other) => other !== unit && fits(other.text)) ? 0.15 : 0;
+  const clauses = unit.text.split(/\n|;\s|(?<=[.!?])\s+/);
+  return clauses.some((clause) => fits(clause) && mentionsQuestion(new Set(extractTerms(clause)))) ? 0.5 : 0.35;
+}
+
+/** The text a unit stands for when judged as an answer: a short paragraph as a whole. */
+function blockOf(unit: Unit, units: readonly Unit[]): Unit[] {
+  if (unit.kind !== 'sentence') return [unit];
+  const paragraph = units.filter((other) => other.passageRank === unit.passageRank && other.paragraph === unit.paragraph);
+  return paragraph.reduce((sum, other) => sum + other.words, 0) <= PARAGRAPH_WORDS ? paragraph : [unit];
+}
+
+/**
  * Composes an answer to `question` from `passages` (best first), or returns null when nothing
  * in them answers it well enough — the caller then says honestly that it does not know.
  */
@@ -129,11 +155,11 @@ export function composeExtractiveAnswer(question: string, passages: readonly Pas
   const maxPassages = options.maxPassages ?? 4;
   const wordBudget = options.wordBudget ?? 130;
   const maxSources = options.maxSources ?? 3;
-  const minCoverage = options.minCoverage ?? 0.3;
+  const minCoverage = options.minCoverage ?? 0.4;
 
-  const questionTermList = extractTerms(question);
-  const questionTerms = new Set(questionTermList);
-  if (questionTerms.size === 0) return null;
+  const asked = questionTerms(question);
+  if (asked.length === 0) return null;
+  const questionTermSet = new Set(asked.flatMap((item) => [item.term, ...item.alternatives]));
 
   const candidates = passages.slice(0, maxPassages);
   const units: Unit[] = [];
@@ -149,39 +175,86 @@ export function composeExtractiveAnswer(question: string, passages: readonly Pas
   });
   if (units.length === 0) return null;
 
-  // Rare question words say more about which sentence answers than common ones.
-  const weights = new Map<string, number>();
-  for (const term of questionTerms) {
-    const df = units.filter((unit) => unit.terms.has(term)).length;
-    weights.set(term, Math.log(1 + (units.length + 1) / (df + 0.5)));
-  }
-  const totalWeight = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
-  const headingCoverage = candidates.map((passage) => {
-    const terms = new Set(extractTerms(`${passage.title} ${passage.heading ?? ''}`));
-    let matched = 0;
-    for (const [term, weight] of weights) if (terms.has(term)) matched += weight;
-    return matched / totalWeight;
+  const has = (terms: ReadonlySet<string>, item: QuestionTerm) => terms.has(item.term) || item.alternatives.some((alternative) => terms.has(alternative));
+
+  // Rare question words say more about which sentence answers than common ones. A word found
+  // in no passage weighs like the rarest word that is found: the question may use its own
+  // words ("download my invoice") for what a passage says otherwise.
+  const weights = asked.map((item) => {
+    const df = units.filter((unit) => has(unit.terms, item)).length;
+    return df === 0 ? Number.NaN : Math.log(1 + (units.length + 1) / (df + 0.5));
   });
-  const phrases = questionTermList.slice(1).map((term, index) => `${questionTermList[index]} ${term}`);
+  const known = weights.filter((weight) => !Number.isNaN(weight));
+  if (known.length === 0) return null;
+  const missingWeight = Math.max(...known);
+  const termWeights = weights.map((weight) => (Number.isNaN(weight) ? missingWeight : weight));
+  const totalWeight = termWeights.reduce((sum, weight) => sum + weight, 0);
+  const share = (terms: ReadonlySet<string>) => asked.reduce((sum, item, index) => sum + (has(terms, item) ? (termWeights[index] ?? 0) : 0), 0) / totalWeight;
+
+  // A sentence under "Warranty > What the warranty covers" speaks about the warranty even when it
+  // does not repeat the word: title and heading words count half, and a section whose heading
+  // matches the question is where its answer most likely is.
+  const titleTerms = candidates.map((passage) => new Set(extractTerms(`${passage.title} ${passage.heading ?? ''}`)));
+  const headingShare = candidates.map((passage) => (passage.heading ? share(new Set(extractTerms(passage.heading))) : 0));
+  // How much retrieval trusts each passage, relative to the best one.
+  const topScore = candidates[0]?.score ?? 0;
+  const trust = candidates.map((passage, rank) =>
+    topScore > 0 ? 0.8 + 0.2 * Math.min(1, Math.max(0, passage.score / topScore)) : 1 - 0.07 * rank,
+  );
+  const termList = asked.map((item) => item.term);
+  const phrases = termList.slice(1).map((term, index) => `${termList[index]} ${term}`);
+  const shapes = expectedAnswerShapes(question);
 
   for (const unit of units) {
-    let matched = 0;
-    for (const [term, weight] of weights) if (unit.terms.has(term)) matched += weight;
-    unit.coverage = matched / totalWeight;
+    const inherited = titleTerms[unit.passageRank] ?? new Set<string>();
+    let coverage = 0;
+    let relevance = 0;
+    asked.forEach((item, index) => {
+      const weight = termWeights[index] ?? 0;
+      if (has(unit.terms, item)) {
+        coverage += weight;
+        relevance += weight;
+      } else if (has(inherited, item)) {
+        coverage += weight / 2;
+        relevance += weight;
+      }
+    });
+    unit.coverage = coverage / totalWeight;
+    unit.relevance = relevance / totalWeight;
+    if (unit.coverage === 0) continue;
     const unitTermSequence = extractTerms(unit.text).join(' ');
     const phraseBonus = phrases.filter((phrase) => unitTermSequence.includes(phrase)).length * 0.08;
+    const shapeBonus = shapes.length === 0 ? 0 : shapeScore(unit, blockOf(unit, units), shapes, (terms) => asked.some((item) => has(terms, item)));
     const lengthFactor = unit.kind === 'sentence' && unit.words > 60 ? 0.8 : 1;
-    unit.score =
-      (unit.coverage + phraseBonus + 0.2 * (headingCoverage[unit.passageRank] ?? 0)) * lengthFactor * (1 - 0.07 * unit.passageRank);
+    unit.score = (unit.coverage + phraseBonus + shapeBonus + 0.3 * (headingShare[unit.passageRank] ?? 0)) * lengthFactor * (trust[unit.passageRank] ?? 1);
   }
 
   const ranked = [...units].sort((a, b) => b.score - a.score);
   const best = ranked[0];
-  if (!best || best.coverage < minCoverage) return null;
+  if (!best || best.relevance < minCoverage) return null;
 
   const selected = new Set<Unit>([best]);
-  const covered = new Set([...best.terms].filter((term) => questionTerms.has(term)));
+  const covered = new Set([...best.terms].filter((term) => questionTermSet.has(term)));
   let words = best.words;
+  // The best sentence comes with its paragraph when that is short (the fact is often in the
+  // sentence next to the one that matches best), else with the sentence after it.
+  if (best.kind === 'sentence') {
+    const block = blockOf(best, units);
+    const neighbours =
+      block.length > 1
+        ? block
+        : units.filter(
+            (unit) =>
+              unit.passageRank === best.passageRank &&
+              unit.paragraph === best.paragraph &&
+              (unit.order === best.order + 1 || (unit.order === best.order - 1 && PRONOUN_START.test(best.text))),
+          );
+    for (const unit of neighbours) {
+      if (selected.has(unit)) continue;
+      selected.add(unit);
+      words += unit.words;
+    }
+  }
   const sources = new Set<number>([best.passageRank]);
   const redundant = (unit: Unit) =>
     [...selected].some((chosen) => {
@@ -190,17 +263,18 @@ export function composeExtractiveAnswer(question: string, passages: readonly Pas
     });
   for (const unit of ranked.slice(1)) {
     if (unit.coverage === 0) break;
-    const addsTerms = [...unit.terms].some((term) => questionTerms.has(term) && !covered.has(term));
+    if (selected.has(unit)) continue;
+    const addsTerms = [...unit.terms].some((term) => questionTermSet.has(term) && !covered.has(term));
     // The best passage may add more of what it says; other passages only what it lacks.
     const strongEnough =
-      unit.passageRank === best.passageRank ? unit.score >= 0.5 * best.score : addsTerms && unit.score >= 0.35 * best.score;
+      unit.passageRank === best.passageRank ? unit.score >= 0.6 * best.score : addsTerms && unit.score >= 0.5 * best.score;
     if (!strongEnough || redundant(unit)) continue;
     if (!sources.has(unit.passageRank) && sources.size >= maxSources) continue;
     if (words + unit.words > wordBudget) continue;
     selected.add(unit);
     words += unit.words;
     sources.add(unit.passageRank);
-    for (const term of unit.terms) if (questionTerms.has(term)) covered.add(term);
+    for (const term of unit.terms) if (questionTermSet.has(term)) covered.add(term);
   }
 
   // Pull in what the chosen pieces depend on: the sample after "add this tag:", the sentence
@@ -211,7 +285,7 @@ export function composeExtractiveAnswer(question: string, passages: readonly Pas
     const previous = byPosition(unit.passageRank, unit.order - 1);
     if (unit.kind === 'sentence' && next && next.kind !== 'sentence') {
       const introduces = unit.text.trimEnd().endsWith(':');
-      const continuesTopic = next.paragraph !== unit.paragraph && [...next.terms].some((term) => questionTerms.has(term));
+      const continuesTopic = next.paragraph !== unit.paragraph && [...next.terms].some((term) => questionTermSet.has(term));
       if (introduces || continuesTopic) selected.add(next);
     }
     if (unit.kind !== 'sentence' && previous?.kind === 'sentence' && (previous.text.trimEnd().endsWith(':') || unit.kind === 'code')) selected.add(previous);
@@ -222,7 +296,7 @@ export function composeExtractiveAnswer(question: string, passages: readonly Pas
   let text = '';
   let previous: Unit | undefined;
   for (const unit of ordered) {
-    const body = unit.kind === 'list' ? trimList(unit.text, questionTerms) : unit.text;
+    const body = unit.kind === 'list' ? trimList(unit.text, questionTermSet) : unit.text;
     if (previous && previous.kind === 'sentence' && unit.kind === 'sentence' && previous.passageRank === unit.passageRank && previous.paragraph === unit.paragraph) {
       text += ` ${body}`;
     } else {

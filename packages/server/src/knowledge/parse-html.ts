@@ -151,7 +151,7 @@ class HtmlToMarkdown {
       case 'strong':
       case 'b': {
         const text = this.renderInline(children, inside);
-        if (text) writer.text(` **${text}** `);
+        if (text) writer.text(`**${text}**`);
         return;
       }
       case 'a': {

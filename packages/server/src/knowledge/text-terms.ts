@@ -4,6 +4,7 @@
  * from questions and to score sentences when the extractive engine composes an answer, so both
  * sides agree on what a "matching word" is.
  */
+import { phraseWords, relatedWords } from './related-words.ts';
 
 /** English and Italian function words that carry no topic (the widget ships both languages). */
 const STOP_WORDS: ReadonlySet<string> = new Set(
@@ -15,7 +16,10 @@ const STOP_WORDS: ReadonlySet<string> = new Set(
     'they this those through to too under until up very was we were what when where which while who whom why will with would ' +
     'you your yours yourself yourselves also get got may might must shall us let lets use using used want need needs ' +
     'please tell know explain show give one ok okay thing things way something anything hi hello hey thanks thank ' +
-    'il lo la le gli un una uno di da del della dei delle che chi come cosa dove quando perché perche per con su tra fra ' +
+    // Words that ask for a kind of answer (a duration, an amount) rather than name a topic.
+    'much many long often soon ' +
+    // Italian words that are also English words (come, dove) are left out.
+    'il lo la le gli un una uno di da del della dei delle che chi cosa quando perché perche per con su tra fra ' +
     'non mi ti si ci vi ne è e ed o al alla ai agli alle dal dalla nel nella sono sei siamo ho hai ha abbiamo posso puoi può'
   ).split(/\s+/),
 );
@@ -35,7 +39,10 @@ export function stemTerm(word: string): string {
   else if (stem.endsWith('sses')) stem = stem.slice(0, -2);
   else if (stem.endsWith('s') && !stem.endsWith('ss') && !stem.endsWith('us') && !stem.endsWith('is')) stem = stem.slice(0, -1);
   for (const suffix of ['ing', 'ed']) {
-    if (stem.endsWith(suffix) && stem.length - suffix.length >= 3) {
+    const rest = stem.slice(0, -suffix.length);
+    // "embed" is not "emb" + "ed"; "added" is "add" + "ed".
+    const longEnough = suffix === 'ing' ? rest.length >= 3 : rest.length >= 4 || (rest.length === 3 && rest.at(-1) === rest.at(-2));
+    if (stem.endsWith(suffix) && longEnough) {
       stem = stem.slice(0, -suffix.length);
       // "embedding" → "embedd" → "embed"; "running" → "run".
       if (stem.length > 3 && stem.at(-1) === stem.at(-2) && !/[lsz]/.test(stem.at(-1) ?? '')) stem = stem.slice(0, -1);
@@ -77,14 +84,42 @@ export function extractTerms(text: string): string[] {
   return splitWords(text).filter(isContentWord).map(stemTerm);
 }
 
-/** The distinct content words of a question, unstemmed, in order: what a full-text query is built from. */
+/** One thing a question asks about: its stemmed term and the stems of its paraphrases. */
+export interface QuestionTerm {
+  term: string;
+  alternatives: string[];
+}
+
+/**
+ * The distinct content terms of a question, each with the paraphrases that also match it
+ * ("heavy" also matches "weight"), plus words implied by phrases ("send it back" → "return").
+ */
+export function questionTerms(text: string): QuestionTerm[] {
+  const byTerm = new Map<string, Set<string>>();
+  for (const word of [...splitWords(text).filter(isContentWord), ...phraseWords(text)]) {
+    const term = stemTerm(word);
+    const alternatives = byTerm.get(term) ?? new Set<string>();
+    for (const related of relatedWords(word)) alternatives.add(stemTerm(related));
+    alternatives.delete(term);
+    byTerm.set(term, alternatives);
+  }
+  return [...byTerm].map(([term, alternatives]) => ({ term, alternatives: [...alternatives] }));
+}
+
+/**
+ * The words a full-text query is built from: the question's distinct content words, unstemmed
+ * and in order, then the paraphrases that widen it.
+ */
 export function questionKeywords(text: string): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const word of splitWords(text)) {
-    if (!isContentWord(word) || seen.has(word)) continue;
+  const add = (word: string) => {
+    if (seen.has(word)) return;
     seen.add(word);
     out.push(word);
-  }
+  };
+  const words = [...splitWords(text).filter(isContentWord), ...phraseWords(text)];
+  for (const word of words) add(word);
+  for (const word of words) for (const related of relatedWords(word)) add(related);
   return out;
 }
