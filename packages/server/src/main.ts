@@ -5,7 +5,7 @@
  * SHUTDOWN_GRACE_MS, then the process exits 0. A second signal exits at once.
  */
 import { pathToFileURL } from 'node:url';
-import { createPlatform, type Platform } from './app.ts';
+import { createPlatform, type Platform, type PlatformOverrides } from './app.ts';
 import { ConfigError, loadConfig, type Env } from './config.ts';
 
 export interface RunningPlatform {
@@ -13,10 +13,13 @@ export interface RunningPlatform {
   url: string;
 }
 
-/** Loads the configuration, starts the platform and installs the signal handlers. */
-export async function startFromEnv(env: Env = process.env): Promise<RunningPlatform> {
+/**
+ * Loads the configuration, starts the platform and installs the signal handlers. `overrides` swap
+ * parts (the cluster proof runs real nodes with a scripted engine).
+ */
+export async function startFromEnv(env: Env = process.env, overrides: PlatformOverrides = {}): Promise<RunningPlatform> {
   const config = loadConfig(env);
-  const platform = await createPlatform(config);
+  const platform = await createPlatform(config, overrides);
   const { url } = await platform.listen();
   const logger = platform.services.logger;
 
