@@ -4,26 +4,9 @@ import type { AnswerPart, AnswerRequest } from '../../src/engines/answer-engine.
 import { createExtractiveEngine, splitIntoWordChunks } from '../../src/engines/extractive-engine.ts';
 import { detectSmallTalk } from '../../src/engines/small-talk.ts';
 import type { Passage } from '../../src/knowledge/knowledge-index.ts';
-import type { TenantRecord } from '../../src/store/store.ts';
+import { collectAnswer, makeTenant, within } from '../engines/engine-fixtures.ts';
 
-const tenant: TenantRecord = {
-  id: 'acme',
-  name: 'Acme Corp',
-  publishableKey: 'pk_test',
-  secretKeyHash: 'x',
-  createdAt: new Date(0).toISOString(),
-  settings: {
-    allowedOrigins: [],
-    anonymousWidget: false,
-    assistantName: 'Ada',
-    greeting: 'Hi!',
-    primaryColor: '#000',
-    position: 'bottom-right',
-    language: 'en',
-    rateLimits: { messagesPerMinute: 10, requestsPerMinute: 10, chatsPerHour: 10 },
-    llm: {},
-  },
-};
+const tenant = makeTenant();
 
 function passage(partial: Partial<Passage> & { text: string }): Passage {
   return { documentId: 'doc', chunkId: 'c', title: 'Doc', url: null, heading: null, score: 1, ...partial };
@@ -74,15 +57,7 @@ function request(question: string, passages: Passage[], signal = new AbortContro
 }
 
 async function collect(parts: AsyncIterable<AnswerPart>) {
-  const chunks: string[] = [];
-  const others: AnswerPart[] = [];
-  for await (const part of parts) {
-    if (part.type === 'text') chunks.push(part.text);
-    else others.push(part);
-  }
-  const sources = others.find((part) => part.type === 'sources');
-  const usage = others.find((part) => part.type === 'usage');
-  return { text: chunks.join(''), chunks, sources: sources?.type === 'sources' ? sources.sources : undefined, usage };
+  return collectAnswer({ name: 'under-test', stream: () => parts }, request('', []));
 }
 
 test('word chunks carry their leading whitespace and concatenate back to the text', () => {
@@ -99,7 +74,7 @@ test('a greeting gets a natural reply with the assistant name and no sources', a
   assert.match(result.text, /Ada/);
   assert.match(result.text, /help/i);
   assert.deepEqual(result.sources, []);
-  assert.equal(result.usage?.type === 'usage' && result.usage.model, 'extractive');
+  assert.equal(result.usage?.model, 'extractive');
 });
 
 test('thanks and goodbyes are small talk, questions are not', async () => {
@@ -122,15 +97,14 @@ test('a question is answered from the matching passage, keeping the code sample 
   assert.match(result.text, /```html\n<script src="https:\/\/PLATFORM\/widget\.js" data-tenant="miptech-company" data-key="pk_live_123" async><\/script>\n```/);
   assert.match(result.text, /add this tag/);
   assert.doesNotMatch(result.text, /Invoices/);
-  for (const chunk of result.chunks) assert.match(chunk, /^\s*\S+$/);
+  for (const chunk of result.texts) assert.match(chunk, /^\s*\S+$/);
   assert.ok(result.sources);
   assert.deepEqual(result.sources.map((source) => source.title), ['Embedding the chat widget']);
   assert.equal(result.sources[0]?.url, 'https://example.test/docs/widget');
   assert.ok((result.sources[0]?.snippet.length ?? 0) > 10);
-  assert.ok(result.usage?.type === 'usage');
-  assert.equal(result.usage.model, 'extractive');
-  assert.ok((result.usage.promptTokens ?? 0) > 0);
-  assert.ok((result.usage.completionTokens ?? 0) > 0);
+  assert.equal(result.usage?.model, 'extractive');
+  assert.ok((result.usage?.promptTokens ?? 0) > 0);
+  assert.ok((result.usage?.completionTokens ?? 0) > 0);
 });
 
 test('a list that answers the question is kept whole', async () => {
@@ -167,13 +141,7 @@ test('aborting ends the stream at once, even in the middle of a delay', async ()
   const iterator = engine.stream(request('How do I embed the widget?', [widgetPassage], controller.signal))[Symbol.asyncIterator]();
   const pending = iterator.next();
   controller.abort();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), 5_000);
-  });
-  const first = await Promise.race([pending, timeout]);
-  clearTimeout(timer);
-  assert.notEqual(first, 'timeout');
+  const first = await within(pending, 5_000, 'the end of the aborted stream');
   assert.deepEqual(first, { done: true, value: undefined });
 });
 
