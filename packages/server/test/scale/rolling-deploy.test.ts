@@ -1,0 +1,60 @@
+/**
+ * The scale-out proof as a test: PostgreSQL, Redis, nginx and three platform node processes on
+ * 127.0.0.1; 50 @miptech/client visitors converse through nginx while every node is restarted
+ * (SIGTERM, start again), then one node is SIGKILLed mid-answer. See
+ * scripts/cluster/rolling-deploy-scenario.ts; `node --import tsx scripts/cluster/run-rolling-deploy.ts`
+ * prints the same figures.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { runRollingDeployScenario } from '../../../../scripts/cluster/rolling-deploy-scenario.ts';
+
+function missingTool(): string | null {
+  if (process.env.TEST_DATABASE_URL === '') return 'TEST_DATABASE_URL is empty: cluster proof skipped';
+  if (process.env.TEST_REDIS_URL === '') return 'TEST_REDIS_URL is empty: cluster proof skipped';
+  for (const tool of ['nginx', 'redis-server']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      return `${tool} is not installed: cluster proof skipped (apt-get install ${tool === 'nginx' ? 'nginx' : 'redis-server'})`;
+    }
+  }
+  return null;
+}
+
+const skip = missingTool();
+
+test('rolling deploy and a SIGKILL behind nginx: no visitor loses or repeats a word', { skip: skip ?? false, timeout: 300_000 }, async (t) => {
+  const report = await runRollingDeployScenario({
+    postgresUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    nodeCount: 3,
+    visitors: 50,
+    chunkCount: 50,
+    chunkDelayMs: 40,
+  });
+  t.diagnostic(
+    `answers ${report.answers.total} (${report.answers.complete} complete, ${report.answers.interrupted} interrupted); ` +
+      `chunks ${report.chunks.received} received, ${report.chunks.lost} lost, ${report.chunks.duplicates} duplicated; ` +
+      `rejoins ${report.rejoins.total} (${report.rejoins.resumed} resumed); ` +
+      `resume gap 1001 → next chunk p50 ${report.resumeGapsMs.p50} ms p99 ${report.resumeGapsMs.p99} ms (n=${report.resumeGapsMs.count}); ` +
+      `kill: ${report.kill?.interrupted} interrupted, detection p50 ${report.kill?.detectionMs.p50} ms; took ${report.durationMs} ms`,
+  );
+
+  assert.deepEqual(report.mismatches, [], 'what every visitor saw equals what was stored');
+  assert.deepEqual(report.restarts.map((restart) => restart.exitCode), [0, 0, 0], 'every node exits 0 after SIGTERM');
+  assert.equal(report.chunks.lost, 0, 'no chunk lost');
+  assert.equal(report.chunks.duplicates, 0, 'no chunk delivered twice');
+  assert.equal(report.seqsBackwards, 0, 'seq never goes backwards for a visitor');
+  assert.ok(report.resumeGapsMs.count > 0, 'restarts landed in the middle of answers');
+  assert.ok(report.rejoins.total > 0);
+  assert.equal(report.rejoins.resumed, report.rejoins.total, 'every rejoin resumed from last_seq without a gap');
+  assert.ok(report.answers.total >= report.visitors * 2, 'conversations went on during the deploy');
+
+  const kill = report.kill;
+  assert.ok(kill, 'the SIGKILL phase ran');
+  assert.ok(kill.interrupted > 0, 'answers were being generated on the killed node');
+  assert.equal(kill.notified, kill.interrupted, 'each of their visitors got generation_interrupted and the terminal event');
+  assert.equal(kill.userMessagesKept, true, 'acknowledged user messages are kept');
+  assert.equal(report.answers.interrupted, kill.interrupted, 'only the killed node’s answers were interrupted');
+});
