@@ -36,11 +36,14 @@ export function describeConnection(chat: ChatSnapshot | null, online: boolean, s
       };
     }
     default: {
-      // idle, connecting, joining, reconnecting: transient, the client is working on it.
-      if (!online || (queued && state === 'reconnecting')) {
+      // idle, connecting, joining, reconnecting: transient, the client is working on it. A
+      // connection attempt after a loss (attempt > 0) is still "reconnecting" to the visitor: the
+      // header must not flicker between "connecting" and "reconnecting" on every attempt.
+      const recovering = state === 'reconnecting' || (chat?.connection.attempt ?? 0) > 0;
+      if (!online || (queued && recovering)) {
         return { tone: 'busy', status: strings.statusOffline, banner: strings.stateOffline, reason: null, canRetry: false };
       }
-      if (state === 'reconnecting') {
+      if (recovering) {
         return { tone: 'busy', status: strings.statusReconnecting, banner: strings.stateReconnecting, reason: null, canRetry: false };
       }
       return { tone: 'busy', status: strings.stateConnecting, banner: null, reason: null, canRetry: false };

@@ -153,9 +153,15 @@ export class WidgetController {
     void this.client?.stop();
   }
 
+  /** Starts over after a terminal state: `retry()` from failed, a new `connect()` after closed. */
   retry(): void {
-    if (this.client) void this.client.retry();
-    else this.ensureClient();
+    if (!this.client) {
+      this.ensureClient();
+      return;
+    }
+    const client = this.client;
+    if (client.getSnapshot().connection.state === 'closed') void client.connect().catch(() => undefined);
+    else client.retry();
   }
 
   /**

@@ -37,7 +37,7 @@ export function ChatPanel({ state, onClose, onSend, onStop, onRetry }: ChatPanel
   useEffect(() => {
     if (state.open) {
       stickToBottom.current = true;
-      inputRef.current?.focus();
+      inputRef.current?.focus({ preventScroll: true });
     }
   }, [state.open]);
 
