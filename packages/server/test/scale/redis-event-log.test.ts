@@ -119,6 +119,35 @@ describe('RedisChatEventLog', { skip: redisUrl === null ? REDIS_SKIP_REASON : fa
     assert.deepEqual(fresh.events.map((event) => event.seq), [afterLoss.seq]);
   });
 
+  test('events published while the subscriber connection was down are caught up after it reconnects', async () => {
+    const a = node('node-k');
+    const b = node('node-j');
+    await Promise.all([a.waitUntilReady(), b.waitUntilReady()]);
+    const onA: ChatEvent[] = [];
+    a.subscribe('chat-k', (event) => onA.push(event));
+    await a.replay('tenant-a', 'chat-k', 0);
+    await b.append(chunk('chat-k', 0));
+    await waitFor('first event', () => onA.length === 1);
+
+    const admin = new Redis(url);
+    try {
+      const clients = String(await admin.client('LIST'))
+        .split('\n')
+        .filter((line) => line.includes('name=miptech:node-k:events-sub'));
+      assert.equal(clients.length, 1, 'one subscriber connection for the node');
+      const id = /\bid=(\d+)/.exec(clients[0] ?? '')?.[1];
+      // Kill it and publish at once: these events can only arrive through the catch-up.
+      await admin.client('KILL', 'ID', String(id));
+      for (let index = 1; index < 6; index += 1) await b.append(chunk('chat-k', index));
+    } finally {
+      admin.disconnect();
+    }
+    await waitFor('caught up', () => onA.length === 6);
+    assert.deepEqual(onA.map((event) => event.data.chunk_index), [0, 1, 2, 3, 4, 5], 'in order, none twice');
+    await b.append(chunk('chat-k', 6));
+    await waitFor('live again', () => onA.length === 7);
+  });
+
   test('one subscriber connection, channels reference-counted', async () => {
     const a = node('node-s');
     await a.waitUntilReady();
