@@ -1,0 +1,83 @@
+/**
+ * A platform node configured with REDIS_URL while Redis goes away and comes back: readiness says
+ * so, sockets on the node keep getting their answers (with seqs that keep increasing), and the node
+ * recovers by itself.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
+import { api } from '../support/api-client.ts';
+import { connectAndJoin, type WsTestClient } from '../support/ws-test-client.ts';
+import { PrivateRedis, REDIS_SKIP_REASON, testRedisUrl } from './helpers/test-redis.ts';
+import { waitFor } from './helpers/wait-for.ts';
+
+const skip = testRedisUrl() === null ? REDIS_SKIP_REASON : false;
+
+describe('a node losing Redis', { skip }, () => {
+  let redis: PrivateRedis;
+  let tp: TestPlatform;
+  const sockets: WsTestClient[] = [];
+
+  before(async () => {
+    redis = await PrivateRedis.start();
+    tp = await startTestPlatform({ env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'outage:' } });
+  });
+  after(async () => {
+    await Promise.all(sockets.map((socket) => socket.close().catch(() => undefined)));
+    await tp?.close();
+    await redis?.stop();
+  });
+
+  async function readiness(): Promise<{ status: number; body: { code?: string; message?: string } }> {
+    const response = await fetch(`${tp.url}/readyz`);
+    return { status: response.status, body: (await response.json()) as { code?: string; message?: string } };
+  }
+
+  async function ask(ws: WsTestClient, text: string, id: string) {
+    ws.mark();
+    ws.send({ type: 'user_message', data: { text, client_message_id: id } });
+    const answer = await ws.collectAnswer({ timeoutMs: 10_000 });
+    const seqs = ws.all((frame) => typeof frame.seq === 'number').map((frame) => frame.seq as number);
+    return { answer, seqs };
+  }
+
+  test('readiness reports Redis, local sockets keep their answers, recovery is automatic', async () => {
+    assert.equal((await readiness()).status, 200);
+    const token = await tp.mintToken({ sub: 'visitor-outage' });
+    const { ws, joined } = await connectAndJoin(tp.wsUrl(), { token, create: true });
+    sockets.push(ws);
+    const chatId = String(joined.data.chat_id);
+    const first = await ask(ws, 'Before the outage', 'c-1');
+    assert.equal(first.answer.complete.data.status, 'complete');
+
+    await redis.stop();
+    const down = await waitFor('readiness 503', async () => {
+      const result = await readiness();
+      return result.status === 503 ? result : null;
+    });
+    assert.equal(down.body.code, 'service_unavailable');
+    assert.match(String(down.body.message), /redis/i);
+
+    const during = await ask(ws, 'During the outage', 'c-2');
+    assert.equal(during.answer.complete.data.status, 'complete', 'the joined socket still gets its whole answer');
+    assert.equal(during.answer.text, during.answer.complete.data.content);
+    assert.ok(Math.min(...during.seqs) > Math.max(...first.seqs), 'seqs keep increasing without Redis');
+
+    const { ws: late } = await connectAndJoin(tp.wsUrl(), { token, chatId });
+    sockets.push(late);
+    const lateAnswer = await ask(late, 'A new socket during the outage', 'c-3');
+    assert.equal(lateAnswer.answer.complete.data.status, 'complete', 'a socket joined during the outage is served too');
+
+    await redis.start();
+    await waitFor('readiness 200 again', async () => (await readiness()).status === 200, 20_000);
+    const afterwards = await ask(ws, 'After the outage', 'c-4');
+    assert.equal(afterwards.answer.complete.data.status, 'complete');
+    assert.ok(Math.min(...afterwards.seqs) > Math.max(...lateAnswer.seqs), 'Redis continues above the seqs issued meanwhile');
+
+    const history = await api(tp.url, 'GET', `/api/v1/chat/${chatId}/messages`, { token, tenantId: tp.tenantId });
+    assert.equal(history.status, 200, history.text);
+    const page = history.body as { items: Array<{ role: string; status: string }> };
+    assert.equal(page.items.filter((message) => message.role === 'user').length, 4, 'every user message stored');
+    assert.ok(page.items.filter((message) => message.role === 'assistant').every((message) => message.status === 'complete'));
+  });
+});
