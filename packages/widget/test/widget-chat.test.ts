@@ -3,12 +3,12 @@
  * streamed answer and sources, the conversation after a reload, and a server restart in the middle
  * of the conversation (with a message typed while the server is down).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { createTestAnswerEngine, TEST_SOURCES } from './support/test-answer-engine.ts';
-import { restartOnSamePort, startWidgetPlatform, stopKeepingData, type TestPlatform } from './support/widget-platform.ts';
+import { restartOnSamePort, stopKeepingData } from './support/widget-platform.ts';
+import { useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import {
   answerGrowth,
   chatDialog,
@@ -23,28 +23,18 @@ import {
   settleAnimations,
 } from './support/widget-page.ts';
 
-let browser: TestBrowser;
-let tp: TestPlatform;
-let page: Page;
 const engine = createTestAnswerEngine({ delayMs: 40 });
-
-before(async () => {
-  tp = await startWidgetPlatform({ overrides: { engine } });
-  browser = await launchBrowser();
-  page = await browser.newPage();
-});
-
-after(async () => {
-  await browser?.close();
-  await tp?.close();
-});
+const env = useWidgetTestEnvironment({ overrides: { engine } });
+/** One tab for the whole story (Node 20 does not chain top-level `before` hooks, so not made in one). */
+let page: Page;
 
 test('the demo page describes the platform and embeds the widget for the default tenant', async () => {
-  await openPage(page, `${tp.url}/`);
+  page = await env.browser.newPage();
+  await openPage(page, `${env.tp.url}/`);
   assert.match(await page.title(), /MIPTech/);
   await page.getByRole('heading', { level: 1 }).waitFor();
   const script = page.locator('script[src="/widget.js"]');
-  assert.equal(await script.getAttribute('data-tenant'), tp.tenantId);
+  assert.equal(await script.getAttribute('data-tenant'), env.tp.tenantId);
   assert.match((await script.getAttribute('data-key')) ?? '', /^pk_/);
   await launcher(page).waitFor();
   assert.equal(await chatDialog(page).isVisible(), false, 'the panel starts closed');
@@ -85,7 +75,7 @@ test('a reload shows the same conversation', async () => {
 
 test('a server restart shows "reconnecting", keeps the conversation and delivers a message typed meanwhile', async () => {
   await recordConnectionStates(page);
-  await stopKeepingData(tp);
+  await stopKeepingData(env.tp);
   const dialog = chatDialog(page);
   await dialog.getByText(/Reconnecting/).first().waitFor();
   assert.ok(await conversation(page).getByText('How do I embed the widget?').isVisible(), 'the conversation stays on screen');
@@ -95,7 +85,7 @@ test('a server restart shows "reconnecting", keeps the conversation and delivers
   await dialog.getByText('Offline — your message will be sent when the connection returns').waitFor();
   await conversation(page).getByText('Will be sent when the connection returns').waitFor();
 
-  tp = await restartOnSamePort(tp, { overrides: { engine } });
+  env.tp = await restartOnSamePort(env.tp, { overrides: { engine } });
   await dialog.getByText('Online').waitFor({ timeout: 30_000 });
   await conversation(page).getByRole('link', { name: 'widget guide' }).nth(1).waitFor({ timeout: 30_000 });
   assert.equal(await conversation(page).getByText('Are you back?').count(), 1, 'the queued message shows once');
@@ -109,9 +99,9 @@ test('screenshots of the open widget on desktop and on a 360 px phone', async ()
   await settleAnimations(chatDialog(page));
   await page.screenshot({ path: screenshotPath('widget-desktop') });
 
-  const phone = await browser.newPage({ width: 360, height: 740 });
+  const phone = await env.browser.newPage({ width: 360, height: 740 });
   try {
-    await openPage(phone, `${tp.url}/`);
+    await openPage(phone, `${env.tp.url}/`);
     await launcher(phone).click();
     const dialog = chatDialog(phone);
     await dialog.waitFor();
@@ -126,9 +116,9 @@ test('screenshots of the open widget on desktop and on a 360 px phone', async ()
     await phone.close();
   }
 
-  const dark = await browser.newPage({ colorScheme: 'dark' });
+  const dark = await env.browser.newPage({ colorScheme: 'dark' });
   try {
-    await openPage(dark, `${tp.url}/`);
+    await openPage(dark, `${env.tp.url}/`);
     await launcher(dark).click();
     await conversation(dark).getByText('Are you back?').waitFor();
     await settleAnimations(chatDialog(dark));

@@ -3,31 +3,19 @@
  * a new line, Enter sends, Tab stays inside the open panel, Escape closes and focus returns to the
  * launcher.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { createTestAnswerEngine } from './support/test-answer-engine.ts';
-import { startWidgetPlatform, type TestPlatform } from './support/widget-platform.ts';
-import { chatDialog, conversation, focusedInWidget, launcher, messageBox, openPage } from './support/widget-page.ts';
+import { useWidgetTestEnvironment } from './support/widget-test-environment.ts';
+import { chatDialog, conversation, focusedInWidget, launcher, messageBox, openPage, waitForWidgetFocus } from './support/widget-page.ts';
 
-let browser: TestBrowser;
-let tp: TestPlatform;
-
-before(async () => {
-  tp = await startWidgetPlatform({ overrides: { engine: createTestAnswerEngine({ delayMs: 5 }) } });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await tp?.close();
-});
+const env = useWidgetTestEnvironment({ overrides: { engine: createTestAnswerEngine({ delayMs: 5 }) } });
 
 const LAUNCHER = 'outside-panel:button:Open chat';
 
 test('the widget works with the keyboard alone', async () => {
-  const page = await browser.newPage();
-  await openPage(page, `${tp.url}/`);
+  const page = await env.browser.newPage();
+  await openPage(page, `${env.tp.url}/`);
   await launcher(page).waitFor();
 
   // Tab through the page until the launcher has focus (bounded: the demo page has a few links).
@@ -40,7 +28,7 @@ test('the widget works with the keyboard alone', async () => {
 
   await page.keyboard.press('Enter');
   await chatDialog(page).waitFor();
-  assert.equal(await focusedInWidget(page), 'panel:textarea:Message', 'opening puts focus in the text box');
+  assert.equal(await waitForWidgetFocus(page, 'panel:textarea:Message'), 'panel:textarea:Message', 'opening puts focus in the text box');
 
   await page.keyboard.type('First line');
   await page.keyboard.press('Shift+Enter');
@@ -57,7 +45,7 @@ test('the widget works with the keyboard alone', async () => {
     await page.keyboard.press('Tab');
     const now = await focusedInWidget(page);
     assert.ok(now?.startsWith('panel:'), `Tab ${presses + 1} stays in the panel, got ${now}`);
-    seen.add(now);
+    if (now) seen.add(now);
   }
   for (let presses = 0; presses < 12; presses += 1) {
     await page.keyboard.press('Shift+Tab');
@@ -68,7 +56,7 @@ test('the widget works with the keyboard alone', async () => {
 
   await page.keyboard.press('Escape');
   await chatDialog(page).waitFor({ state: 'hidden' });
-  assert.equal(await focusedInWidget(page), LAUNCHER, 'Escape closes and focus returns to the launcher');
+  assert.equal(await waitForWidgetFocus(page, LAUNCHER), LAUNCHER, 'Escape closes and focus returns to the launcher');
 
   await page.keyboard.press('Enter');
   await chatDialog(page).waitFor();
@@ -76,6 +64,6 @@ test('the widget works with the keyboard alone', async () => {
   await chatDialog(page).getByRole('button', { name: 'Close chat' }).focus();
   await page.keyboard.press('Enter');
   await chatDialog(page).waitFor({ state: 'hidden' });
-  assert.equal(await focusedInWidget(page), LAUNCHER, 'the close button also returns focus to the launcher');
+  assert.equal(await waitForWidgetFocus(page, LAUNCHER), LAUNCHER, 'the close button also returns focus to the launcher');
   await page.close();
 });

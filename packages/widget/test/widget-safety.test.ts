@@ -2,26 +2,14 @@
  * Nothing in a visitor's message or an assistant's answer can run script or inject markup, Markdown
  * links are safe, and page CSS and widget CSS cannot affect each other (Shadow DOM).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { createTestAnswerEngine } from './support/test-answer-engine.ts';
-import { startWidgetPlatform, type TestPlatform } from './support/widget-platform.ts';
+import { useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import { chatDialog, conversation, launcher, messageBox, openPage, shadowFacts } from './support/widget-page.ts';
 
-let browser: TestBrowser;
-let tp: TestPlatform;
-
-before(async () => {
-  tp = await startWidgetPlatform({ overrides: { engine: createTestAnswerEngine({ delayMs: 5 }) } });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await tp?.close();
-});
+const env = useWidgetTestEnvironment({ overrides: { engine: createTestAnswerEngine({ delayMs: 5 }) } });
 
 const USER_ATTACK = `<img src=x onerror="window.__xss='user-img'"><script>window.__xss='user-script'</script> **hostile** [x](javascript:window.__xss='user-link')`;
 
@@ -49,8 +37,8 @@ async function assertInert(page: Page): Promise<void> {
 }
 
 test('HTML and script in a user message and in an answer stay inert text, also after a reload', async () => {
-  const page = await browser.newPage();
-  await openPage(page, `${tp.url}/`);
+  const page = await env.browser.newPage();
+  await openPage(page, `${env.tp.url}/`);
   await launcher(page).click();
   await messageBox(page).fill(USER_ATTACK);
   await messageBox(page).press('Enter');
@@ -65,8 +53,8 @@ test('HTML and script in a user message and in an answer stay inert text, also a
 });
 
 test('page CSS cannot break the widget, and widget CSS does not leak into the page', async () => {
-  const page = await browser.newPage();
-  await openPage(page, `${tp.url}/`);
+  const page = await env.browser.newPage();
+  await openPage(page, `${env.tp.url}/`);
   await page.addStyleTag({
     content: `
       * { font-family: serif !important; color: rgb(255, 0, 0) !important; }

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { textColorOn } from '../brand-color.ts';
 import type { WidgetController, WidgetViewState } from '../widget-controller.ts';
 import { ChatPanel } from './chat-panel.tsx';
@@ -22,8 +22,9 @@ export function ChatWidget({ controller }: { controller: WidgetController }) {
   const rootRef = useRef<HTMLDivElement>(null);
 
   // When the panel closes with focus inside it, focus goes back to the launcher (not to <body>).
+  // A layout effect runs right after the DOM update, before the browser moves focus off the hidden panel.
   const wasOpen = useRef(state.open);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (wasOpen.current && !state.open) {
       const root = rootRef.current?.getRootNode() as ShadowRoot | Document | undefined;
       const active = root?.activeElement ?? null;

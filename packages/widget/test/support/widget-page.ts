@@ -75,16 +75,25 @@ export async function shadowFacts(page: Page): Promise<{ images: number; scripts
   });
 }
 
-/** The element focused inside the widget (`shadowRoot.activeElement`), described briefly. */
+/** The element focused inside the widget (`shadowRoot.activeElement`), as `panel|outside-panel:tag:name`. */
 export async function focusedInWidget(page: Page): Promise<string | null> {
-  return page.evaluate(() => {
-    const host = document.querySelector('miptech-chat');
-    if (document.activeElement !== host) return null;
-    const active = host?.shadowRoot?.activeElement as HTMLElement | null | undefined;
-    if (!active) return null;
-    const inPanel = active.closest('[role="dialog"]') ? 'panel' : 'outside-panel';
-    return `${inPanel}:${active.tagName.toLowerCase()}:${active.getAttribute('aria-label') ?? active.textContent?.trim() ?? ''}`;
-  });
+  return (await page.evaluate(widgetFocus, null)) as string | null;
+}
+
+/** Waits (at most 5 s) until `focusedInWidget` would return `expected`; returns the final value. */
+export async function waitForWidgetFocus(page: Page, expected: string): Promise<string | null> {
+  await page.waitForFunction(widgetFocus, expected, { timeout: 5000 }).then((handle) => handle.dispose(), () => undefined);
+  return focusedInWidget(page);
+}
+
+/** Runs in the page: describes the focused widget element, or compares it with `expected`. */
+function widgetFocus(expected: string | null): string | boolean | null {
+  const host = document.querySelector('miptech-chat');
+  const active = document.activeElement === host ? (host?.shadowRoot?.activeElement as HTMLElement | null | undefined) : null;
+  const described = active
+    ? `${active.closest('[role="dialog"]') ? 'panel' : 'outside-panel'}:${active.tagName.toLowerCase()}:${active.getAttribute('aria-label') ?? active.textContent?.trim() ?? ''}`
+    : null;
+  return expected === null ? described : described === expected;
 }
 
 /** Waits until the CSS animations inside `locator` (panel opening, bubbles) have finished. */
