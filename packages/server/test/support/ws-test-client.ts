@@ -70,6 +70,12 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
+/** The last frame types received, for failure messages. */
+function recentTypes(frames: ReceivedFrame[]): string {
+  const tail = frames.slice(-20).map((f) => (f.type === 'error' ? `error(${String(f.data?.code)})` : f.type));
+  return `${frames.length > 20 ? '…, ' : ''}${tail.join(', ')}`;
+}
+
 function toMatcher(match: FrameMatch): (frame: ReceivedFrame) => boolean {
   return typeof match === 'string' ? (frame) => frame.type === match : match;
 }
@@ -133,12 +139,12 @@ export function connectWs(url: string, options: ConnectOptions = {}): Promise<Ws
             resolve(found);
           } else if (closeInfo) {
             finish();
-            reject(new Error(`socket closed (${closeInfo.code} ${closeInfo.reason}) before a matching frame; got: ${frames.map((f) => f.type).join(', ')}`));
+            reject(new Error(`socket closed (${closeInfo.code} ${closeInfo.reason}) before a matching frame; got: ${recentTypes(frames)}`));
           }
         };
         const timer = setTimeout(() => {
           finish();
-          reject(new Error(`no matching frame within ${timeoutMs} ms; got: ${frames.map((f) => f.type).join(', ')}`));
+          reject(new Error(`no matching frame within ${timeoutMs} ms; got: ${recentTypes(frames)}`));
         }, timeoutMs);
         const finish = () => {
           clearTimeout(timer);
