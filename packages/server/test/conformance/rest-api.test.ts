@@ -270,6 +270,21 @@ describe('reads', () => {
   });
 });
 
+describe('anonymous widget policy over REST', () => {
+  test('from an allowed Origin without a token: create with session_id, read back with X-Session-ID only', async () => {
+    const sessionId = crypto.randomUUID();
+    const created = await api(tp.url, 'POST', '/api/v1/chat', { tenantId: tp.tenantId, origin: ALLOWED_TEST_ORIGIN, body: { session_id: sessionId } });
+    assert.equal(created.status, 201, created.text);
+    assert.match(created.body.visitor_id, /^anon_/);
+    const own = await api(tp.url, 'GET', `/api/v1/chat/${created.body.id}`, { tenantId: tp.tenantId, origin: ALLOWED_TEST_ORIGIN, headers: { 'x-session-id': sessionId } });
+    assert.equal(own.status, 200);
+    const stranger = await api(tp.url, 'GET', `/api/v1/chat/${created.body.id}`, { tenantId: tp.tenantId, origin: ALLOWED_TEST_ORIGIN, headers: { 'x-session-id': 'another-session' } });
+    assert.equal(stranger.status, 404);
+    const foreignOrigin = await api(tp.url, 'POST', '/api/v1/chat', { tenantId: tp.tenantId, origin: 'https://evil.example', body: { session_id: sessionId } });
+    assert.equal(foreignOrigin.status, 401);
+  });
+});
+
 describe('health and readiness', () => {
   test('/healthz, /health and /api/v1/health → {status: "healthy", version}', async () => {
     for (const path of ['/healthz', '/health', '/api/v1/health']) {
