@@ -87,10 +87,13 @@ describe('bad frames after the join', () => {
     const { ws } = await joined();
     t.after(() => ws.close());
     ws.mark();
-    for (let i = 0; i < 80; i += 1) ws.send({ type: 'ping', data: { ts: i } });
+    for (let i = 0; i < 120; i += 1) ws.send({ type: 'ping', data: { ts: i } });
     const error = await ws.waitFor((frame) => frame.type === 'error' && frame.data.code === 'rate_limited');
     assert.ok(error.data.retry_after >= 1);
-    assert.equal(ws.all((frame) => frame.type === 'error' && frame.data.code === 'rate_limited').length, 1, 'reported once per window');
+    // Reported once per one-second window (the burst may straddle two windows).
+    const reports = ws.all((frame) => frame.type === 'error' && frame.data.code === 'rate_limited').length;
+    assert.ok(reports >= 1 && reports <= 2, `${reports} reports`);
+    assert.ok(ws.all('pong').length < 120, 'frames over the limit were dropped');
     await new Promise((resolve) => setTimeout(resolve, 1100));
     ws.mark();
     ws.send({ type: 'ping', data: { ts: 999 } });
@@ -116,21 +119,21 @@ describe('bad frames after the join', () => {
 
 describe('heartbeat', () => {
   test('the server pings every interval; a client that answers stays connected', async (t) => {
-    const own = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '100' } });
+    const own = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '250' } });
     t.after(() => own.close());
     const { ws } = await joined(own);
     ws.socket.on('message', (raw) => {
       const frame = JSON.parse(raw.toString()) as { type: string; data: { ts: number } };
       if (frame.type === 'ping') ws.send({ type: 'pong', data: { ts: frame.data.ts } });
     });
-    await new Promise((resolve) => setTimeout(resolve, 650));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     assert.ok(ws.frames.filter((frame) => frame.type === 'ping').length >= 3);
     assert.equal(ws.socket.readyState, ws.socket.OPEN);
     await ws.close();
   });
 
   test('a client that answers pings before joining is fine (pong before join_chat)', async (t) => {
-    const own = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '100', WS_JOIN_TIMEOUT_MS: '2000' } });
+    const own = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '250', WS_JOIN_TIMEOUT_MS: '2000' } });
     t.after(() => own.close());
     const token = await own.mintToken();
     const res = await api(own.url, 'POST', '/api/v1/chat', { token, tenantId: own.tenantId, body: {} });

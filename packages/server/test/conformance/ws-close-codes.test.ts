@@ -11,7 +11,7 @@ import { connectAndJoin, connectWs } from '../support/ws-test-client.ts';
 let tp: TestPlatform;
 
 before(async () => {
-  tp = await startTestPlatform({ env: { WS_JOIN_TIMEOUT_MS: '400' } });
+  tp = await startTestPlatform({ env: { WS_JOIN_TIMEOUT_MS: '1000' } });
 });
 after(() => tp.close());
 
@@ -179,7 +179,7 @@ describe('close codes (guide §8)', () => {
     const token = await tp.mintToken();
     const chatId = await createChat(token);
     const { ws } = await connectAndJoin(tp.wsUrl(), { chatId, token });
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await new Promise((resolve) => setTimeout(resolve, 1300));
     assert.equal(ws.socket.readyState, ws.socket.OPEN);
     await ws.close();
   });
