@@ -50,6 +50,11 @@ export class Cluster {
   private pool: pg.Pool | null = null;
   private readonly logs: WriteStream[] = [];
   private stopped = false;
+  /** Kills what is still running if this process exits without stop() (a crashed test run). */
+  private readonly killOnExit = (): void => {
+    for (const node of this.nodes) node.process?.kill('SIGKILL');
+    this.nginx?.kill('SIGKILL');
+  };
 
   private constructor(
     private readonly options: ClusterOptions,
@@ -81,6 +86,7 @@ export class Cluster {
     try {
       redis = await PrivateRedis.start();
       const cluster = new Cluster(options, runDir, randomBytes(36).toString('base64url'), databaseName, databaseUrl, redis, await freePort());
+      process.once('exit', cluster.killOnExit);
       const count = options.nodeCount ?? 3;
       for (let index = 0; index < count; index += 1) {
         cluster.nodes.push({ id: `node-${index + 1}`, port: await freePort(), process: null, starts: 0 });
@@ -182,6 +188,7 @@ export class Cluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    process.off('exit', this.killOnExit);
     await Promise.all(this.nodes.map((node) => this.signalNode(node, 'SIGTERM', 30_000).catch(() => undefined)));
     await Promise.all(this.nodes.map((node) => this.signalNode(node, 'SIGKILL', 5_000).catch(() => undefined)));
     await this.stopNginx();

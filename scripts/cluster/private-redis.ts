@@ -10,8 +10,14 @@ import { freePort } from './free-port.ts';
 /** A private redis-server on 127.0.0.1 that keeps nothing on disk; can be stopped and started again. */
 export class PrivateRedis {
   private process: ChildProcess | null = null;
+  /** A crashed test run must not leave redis-server behind. */
+  private readonly killOnExit = (): void => {
+    this.process?.kill('SIGKILL');
+  };
 
-  private constructor(readonly port: number) {}
+  private constructor(readonly port: number) {
+    process.once('exit', this.killOnExit);
+  }
 
   static async start(): Promise<PrivateRedis> {
     const redis = new PrivateRedis(await freePort());
