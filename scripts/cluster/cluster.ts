@@ -1,6 +1,7 @@
 /**
- * A real cluster on 127.0.0.1 for the scale-out proof: a fresh PostgreSQL database, a private
- * Redis (keeps nothing on disk), N platform node processes and nginx in front of them with a
+ * A real cluster on 127.0.0.1 for the scale-out proof: a fresh PostgreSQL database, Redis (a
+ * shared server with a key prefix of its own, or a private redis-server), N platform node
+ * processes and nginx in front of them with a
  * generated configuration. Nodes can be restarted (SIGTERM, then started again on the same port)
  * or killed (SIGKILL). `stop()` removes everything it created.
  */
@@ -12,6 +13,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.ts';
 import { renderNginxConfig } from './nginx-config.ts';
+import { deleteRedisKeys } from './delete-redis-keys.ts';
 import { PrivateRedis } from './private-redis.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -32,6 +34,11 @@ export interface ClusterOptions {
   nodeEnv?: Record<string, string>;
   /** LOG_LEVEL of the nodes. @default 'info' */
   logLevel?: string;
+  /**
+   * A shared Redis: the nodes use it with a key prefix of their own (deleted by stop()).
+   * Without it the cluster starts a private redis-server.
+   */
+  redisUrl?: string;
 }
 
 export interface ClusterNode {
@@ -62,7 +69,10 @@ export class Cluster {
     readonly jwtSecret: string,
     readonly databaseName: string,
     readonly databaseUrl: string,
-    readonly redis: PrivateRedis,
+    /** The private Redis, or null on a shared one. */
+    readonly privateRedis: PrivateRedis | null,
+    readonly redisUrl: string,
+    readonly redisKeyPrefix: string,
     readonly nginxPort: number,
   ) {}
 
@@ -84,8 +94,18 @@ export class Cluster {
     const databaseUrl = withDatabase(options.postgresUrl, databaseName);
     let redis: PrivateRedis | null = null;
     try {
-      redis = await PrivateRedis.start();
-      const cluster = new Cluster(options, runDir, randomBytes(36).toString('base64url'), databaseName, databaseUrl, redis, await freePort());
+      if (!options.redisUrl) redis = await PrivateRedis.start();
+      const cluster = new Cluster(
+        options,
+        runDir,
+        randomBytes(36).toString('base64url'),
+        databaseName,
+        databaseUrl,
+        redis,
+        options.redisUrl ?? redis!.url,
+        `${databaseName}:`,
+        await freePort(),
+      );
       process.once('exit', cluster.killOnExit);
       const count = options.nodeCount ?? 3;
       for (let index = 0; index < count; index += 1) {
@@ -128,7 +148,8 @@ export class Cluster {
         DATA_DIR: dataDir,
         DATABASE_URL: this.databaseUrl,
         DATABASE_POOL_SIZE: '5',
-        REDIS_URL: this.redis.url,
+        REDIS_URL: this.redisUrl,
+        REDIS_KEY_PREFIX: this.redisKeyPrefix,
         NODE_ID: node.id,
         JWT_SECRET: this.jwtSecret,
         SHUTDOWN_GRACE_MS: String(this.options.shutdownGraceMs ?? 20_000),
@@ -193,7 +214,8 @@ export class Cluster {
     await Promise.all(this.nodes.map((node) => this.signalNode(node, 'SIGKILL', 5_000).catch(() => undefined)));
     await this.stopNginx();
     await this.pool?.end().catch(() => undefined);
-    await this.redis.stop();
+    if (this.privateRedis) await this.privateRedis.stop();
+    else await deleteRedisKeys(this.redisUrl, this.redisKeyPrefix).catch(() => undefined);
     for (const log of this.logs) log.end();
     await dropDatabase(this.options.postgresUrl, this.databaseName).catch(() => undefined);
     if (!process.env.CLUSTER_KEEP_RUN_DIR) rmSync(this.runDir, { recursive: true, force: true });

@@ -10,6 +10,8 @@ import { ClusterVisitor, type WireRecord } from './cluster-visitor.ts';
 
 export interface ScenarioOptions {
   postgresUrl: string;
+  /** A shared Redis (the cluster uses a key prefix of its own); default a private redis-server. */
+  redisUrl?: string;
   /** @default 3 */
   nodeCount?: number;
   /** @default 50 */
@@ -85,6 +87,7 @@ export async function runRollingDeployScenario(options: ScenarioOptions): Promis
   log(`starting PostgreSQL database, Redis, ${options.nodeCount ?? 3} nodes and nginx`);
   const cluster = await Cluster.start({
     postgresUrl: options.postgresUrl,
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
     nodeCount: options.nodeCount ?? 3,
     chunkCount,
     chunkDelayMs,

@@ -2,7 +2,8 @@
  * Runs the scale-out proof and prints its figures:
  *   node --import tsx scripts/cluster/run-rolling-deploy.ts [--visitors 50] [--nodes 3] [--chunks 60] [--chunk-delay-ms 40] [--no-kill]
  * Needs PostgreSQL (TEST_DATABASE_URL or DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test),
- * redis-server and nginx on the PATH. Exits 1 when anything a visitor saw differs from the database.
+ * nginx on the PATH, and Redis: TEST_REDIS_URL or REDIS_URL (used with a key prefix of its own), or
+ * else a private redis-server. Exits 1 when anything a visitor saw differs from the database.
  */
 import { parseArgs } from 'node:util';
 import { runRollingDeployScenario, type Percentiles } from './rolling-deploy-scenario.ts';
@@ -19,9 +20,11 @@ const { values } = parseArgs({
 });
 
 const postgresUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = process.env.TEST_REDIS_URL || process.env.REDIS_URL || undefined;
 const started = Date.now();
 const report = await runRollingDeployScenario({
   postgresUrl,
+  ...(redisUrl ? { redisUrl } : {}),
   visitors: Number(values.visitors),
   nodeCount: Number(values.nodes),
   chunkCount: Number(values.chunks),

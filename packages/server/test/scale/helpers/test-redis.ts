@@ -3,7 +3,6 @@
  * test, or a private `redis-server` process (for tests that stop and restart Redis).
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 
 export { PrivateRedis } from '../../../../../scripts/cluster/private-redis.ts';
 
@@ -21,20 +20,4 @@ export function uniquePrefix(label: string): string {
 }
 
 /** Deletes every key under `prefix` (SCAN, never KEYS or FLUSHALL: the server is shared). */
-export async function deleteKeys(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
-
+export { deleteRedisKeys as deleteKeys } from '../../../../../scripts/cluster/delete-redis-keys.ts';
