@@ -3,7 +3,7 @@
 // esbuild, prints their gzipped sizes and fails when widget.js exceeds its budget.
 import { build } from 'esbuild';
 import { cssTextPlugin } from './css-text-plugin.mjs';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
@@ -35,10 +35,7 @@ await build({
   jsxImportSource: 'preact',
 });
 
-// Until @miptech/react exists, the React demo is skipped (the widget does not depend on it).
-const reactReady = existsSync(join(root, '../react/src/index.ts'));
-if (!reactReady) console.warn('skipping dist/demo-react.js: @miptech/react is not there yet');
-else await build({
+await build({
   ...common,
   entryPoints: [join(root, 'demo/react-demo.tsx')],
   outfile: join(dist, 'demo-react.js'),
@@ -56,7 +53,7 @@ function report(file, budget) {
 }
 
 const widgetSize = report(join(dist, 'widget.js'), WIDGET_BUDGET_BYTES);
-if (reactReady) report(join(dist, 'demo-react.js'));
+report(join(dist, 'demo-react.js'));
 if (widgetSize > WIDGET_BUDGET_BYTES) {
   console.error(`widget.js is ${widgetSize} bytes gzipped, over the ${WIDGET_BUDGET_BYTES} byte budget`);
   process.exit(1);

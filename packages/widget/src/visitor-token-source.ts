@@ -34,16 +34,9 @@ export function createVisitorTokenSource(options: VisitorTokenSourceOptions): Vi
   return {
     async getToken() {
       if (identified) return identified;
-      const previous = options.storage.getItem(LAST_TOKEN_KEY);
-      try {
-        return await requestToken(options, previous);
-      } catch (error) {
-        // A previous token the server no longer accepts (other secret, tampered storage) must not
-        // lock the visitor out: start a new visitor identity instead.
-        if (!previous || !isClientError(error)) throw error;
-        options.storage.removeItem(LAST_TOKEN_KEY);
-        return requestToken(options, null);
-      }
+      // A previous token the server cannot verify (too old, other secret) is ignored by the server,
+      // which then starts a new visitor; the session-conflict recovery in the controller follows.
+      return requestToken(options, options.storage.getItem(LAST_TOKEN_KEY));
     },
     identify(token) {
       identified = token && token.trim() !== '' ? token.trim() : null;
@@ -67,7 +60,3 @@ async function requestToken(options: VisitorTokenSourceOptions, previous: string
   return body.token;
 }
 
-function isClientError(error: unknown): boolean {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
-}

@@ -1,3 +1,4 @@
+import { SESSION_STORAGE_KEY } from '@miptech/client';
 import type { ChatClientPort, ChatMessage, ChatSnapshot, ConnectionState } from './chat-client-port.ts';
 import type { EmbedOptions } from './embed-options.ts';
 import { EventHub } from './event-hub.ts';
@@ -70,6 +71,10 @@ export class WidgetController {
   private readonly tokens: VisitorTokenSource;
   private readonly openKey: string;
   private client: ChatClientPort | null = null;
+  /** Where the current client keeps its session id. */
+  private clientStorage: KeyValueStorage | null = null;
+  /** The session-conflict recovery runs once per page: it must never loop. */
+  private conflictRecovered = false;
   private detachClient: (() => void) | null = null;
   private previous: ChatSnapshot | null = null;
   private readonly streamingSeen = new Set<string>();
@@ -141,6 +146,7 @@ export class WidgetController {
     const client = this.ensureClient();
     this.events.emit('message', { text: trimmed });
     client.send(trimmed).catch((error: unknown) => {
+      if (client !== this.client) return; // a replaced client rejects its sends; they were carried over
       const record = error as { code?: unknown; message?: unknown } | null;
       this.events.emit('error', {
         code: typeof record?.code === 'string' ? record.code : null,
@@ -191,11 +197,10 @@ export class WidgetController {
     if (this.client) return this.client;
     const identity = this.tokens.identifiedToken();
     const scope = identity ? `user:${tokenSubject(identity)}:` : 'visitor:';
-    const client = this.options.createClient({
-      getToken: () => this.tokens.getToken(),
-      storage: prefixedStorage(this.options.localStorage, `miptech:${this.options.embed.tenantId}:${scope}`),
-    });
+    const storage = prefixedStorage(this.options.localStorage, `miptech:${this.options.embed.tenantId}:${scope}`);
+    const client = this.options.createClient({ getToken: () => this.tokens.getToken(), storage });
     this.client = client;
+    this.clientStorage = storage;
     this.previous = null;
     this.detachClient = client.subscribe(() => this.onSnapshot(client));
     this.onSnapshot(client);
@@ -221,6 +226,7 @@ export class WidgetController {
     const previous = this.previous;
     this.previous = snapshot;
     if (snapshot === previous) return;
+    if (this.recoverFromSessionConflict(snapshot)) return;
 
     const connection = snapshot.connection;
     if (!previous || previous.connection.state !== connection.state) {
@@ -244,6 +250,22 @@ export class WidgetController {
       this.events.emit('answer', { id: message.id, content: message.content, status: message.status, sources: message.sources });
     }
     this.update({ chat: snapshot, unread: this.state.open ? 0 : this.state.unread + finished });
+  }
+
+  /**
+   * The stored session belongs to another visitor: the visitor identity changed under it (the
+   * visitor token was lost or expired beyond renewal). That chat is out of reach for good, so start
+   * a new session with a new client and hand it the messages that were never delivered.
+   */
+  private recoverFromSessionConflict(snapshot: ChatSnapshot): boolean {
+    if (snapshot.connection.state !== 'failed' || snapshot.error?.code !== 'session_conflict' || this.conflictRecovered) return false;
+    this.conflictRecovered = true;
+    const undelivered = snapshot.messages.filter((m) => m.role === 'user' && (m.status === 'queued' || m.status === 'sending')).map((m) => m.content);
+    this.clientStorage?.removeItem(SESSION_STORAGE_KEY);
+    this.disposeClient();
+    const client = this.ensureClient();
+    for (const text of undelivered) client.send(text).catch(() => undefined);
+    return true;
   }
 
   private pickLanguage(configLanguage: string | null): Language {

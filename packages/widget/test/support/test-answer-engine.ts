@@ -17,14 +17,24 @@ export const TEST_SOURCES = [
   { title: 'Getting started', url: null, snippet: 'npm install && npm start' },
 ];
 
-export function createTestAnswerEngine(options: { delayMs?: number } = {}): AnswerEngine & { readonly questions: string[] } {
+export interface TestAnswerEngine extends AnswerEngine {
+  /** Every question answered, in order. */
+  readonly questions: string[];
+  /** The chat of each question, in the same order. */
+  readonly chatIds: string[];
+}
+
+export function createTestAnswerEngine(options: { delayMs?: number } = {}): TestAnswerEngine {
   const questions: string[] = [];
+  const chatIds: string[] = [];
   const delayMs = options.delayMs ?? 40;
   return {
     name: 'widget-test',
     questions,
+    chatIds,
     async *stream(request: AnswerRequest): AsyncIterable<AnswerPart> {
       questions.push(request.question);
+      chatIds.push(request.chatId);
       const answer = /hostile/i.test(request.question) ? HOSTILE_ANSWER : FRIENDLY_ANSWER;
       for (const word of answer.split(/(?<=\s)/)) {
         await sleep(delayMs, request.signal);

@@ -100,3 +100,15 @@ function widgetFocus(expected: string | null): string | boolean | null {
 export async function settleAnimations(locator: Locator): Promise<void> {
   await locator.evaluate((element) => Promise.all(element.getAnimations({ subtree: true }).filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished)));
 }
+
+/**
+ * Serves `url` to this page with its HTML changed by `transform` (e.g. to add `data-lang`).
+ * Chromium's local-network checks then block WebSockets to 127.0.0.1 from that document: use it
+ * only for tests that need no chat connection.
+ */
+export async function rewriteHtml(page: Page, url: string, transform: (html: string) => string): Promise<void> {
+  await page.route(url, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: transform(await response.text()) });
+  });
+}
