@@ -24,4 +24,5 @@ export type { ChatApiErrorInit } from './chat-api-error.ts';
 export { MemoryStorage, SESSION_STORAGE_KEY } from './session-store.ts';
 export { fullJitterDelay, backoffCeiling } from './backoff.ts';
 export { canTransition } from './connection-state-machine.ts';
+export { readJwtClaims } from './token-provider.ts';
 export type { Source } from '@miptech/protocol';

@@ -6,18 +6,26 @@
  */
 export const EXPIRY_MARGIN_MS = 30_000;
 
-/** The `exp` claim of a JWT in ms, or null when the token is not a readable JWT. */
-export function jwtExpiryMs(token: string): number | null {
+/**
+ * The claims of a JWT, read without verifying it (the server verifies; the client only looks at
+ * `exp` and `tenant_id`), or null when the token is not a readable JWT.
+ */
+export function readJwtClaims(token: string): Record<string, unknown> | null {
   const payload = token.split('.')[1];
   if (!payload) return null;
   try {
     const base64 = payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=');
     const claims: unknown = JSON.parse(atob(base64));
-    const exp = (claims as { exp?: unknown }).exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null;
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** The `exp` claim of a JWT in ms, or null when the token is not a readable JWT. */
+export function jwtExpiryMs(token: string): number | null {
+  const exp = readJwtClaims(token)?.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : null;
 }
 
 export class TokenProvider {

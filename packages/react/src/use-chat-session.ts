@@ -12,6 +12,7 @@
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import {
   createChatClient,
+  readJwtClaims,
   type ChatClient,
   type ChatClientOptions,
   type ChatError,
@@ -30,7 +31,10 @@ export interface UseChatSessionOptions {
   apiUrl?: string;
   /** @default derived from apiUrl */
   wsUrl?: string;
-  /** Required unless `client` is given. */
+  /**
+   * @default the `tenant_id` claim of `token`, else `miptech-company` (the guide's default tenant,
+   * which is also the platform's default tenant), so the guide's `useChatSession({ token })` works.
+   */
   tenantId?: string;
   /** Use this client instead of creating one (the hook then neither creates nor closes it). */
   client?: ChatClient;
@@ -64,6 +68,14 @@ export interface ChatSession {
 /** Clients whose close is pending after an effect cleanup (cancelled by a re-mount). */
 const pendingCloses = new WeakMap<ChatClient, ReturnType<typeof setTimeout>>();
 
+/** The guide's `ENV.TENANT_ID` default and the platform's DEFAULT_TENANT_ID. */
+export const DEFAULT_TENANT_ID = 'miptech-company';
+
+function tenantOfToken(token: string | null | undefined): string | undefined {
+  const claim = token ? readJwtClaims(token)?.tenant_id : undefined;
+  return typeof claim === 'string' && claim !== '' ? claim : undefined;
+}
+
 function defaultApiUrl(): string | undefined {
   const location = (globalThis as { location?: { origin?: string } }).location;
   return location?.origin && location.origin !== 'null' ? location.origin : undefined;
@@ -74,14 +86,13 @@ export function useChatSession(options: UseChatSessionOptions): ChatSession {
   latest.current = options;
 
   const apiUrl = options.apiUrl ?? defaultApiUrl();
-  const { wsUrl, tenantId } = options;
+  const { wsUrl } = options;
+  const tenantId = options.tenantId ?? tenantOfToken(options.token) ?? DEFAULT_TENANT_ID;
   const external = options.client ?? null;
 
   const owned = useMemo<ChatClient | null>(() => {
     if (external) return null;
-    if (!apiUrl || !tenantId) {
-      throw new Error('useChatSession: pass apiUrl and tenantId, or a client');
-    }
+    if (!apiUrl) throw new Error('useChatSession: pass apiUrl (there is no window.location to default to), or a client');
     // Creating a client has no side effects (nothing happens before connect()), so React may
     // call this twice in StrictMode and drop one result.
     return createChatClient({

@@ -182,3 +182,27 @@ test('a failed session with an inline getToken does not retry on every render', 
   assert.equal(h.latest.current!.status, 'failed');
   assert.equal(h.server.joins.length, 1, 'no retry loop');
 });
+
+/** An unsigned JWT-shaped token carrying `claims` (the fake server does not check signatures). */
+function jwtWithClaims(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.signature`;
+}
+
+test("the guide's call useChatSession({ token }) works without tenantId: the tenant comes from the token", async (t) => {
+  const h = await setup(t, new FakeChatServer({ tenantId: 'tenant-from-token' }));
+  const { tenantId: _omitted, ...withoutTenant } = h.options();
+  const token = jwtWithClaims({ tenant_id: 'tenant-from-token', scope: ['chat:create', 'chat:send'], sub: 'v-1' });
+  await h.render(<Probe options={{ ...withoutTenant, token }} latest={h.latest} />);
+  await h.waitFor((s) => s.status === 'ready', 'ready');
+  assert.equal(h.server.joins.length, 1);
+  assert.equal(h.server.joins[0]!.token, token);
+});
+
+test('without tenantId or a token claim, the hook uses the guide default tenant (miptech-company)', async (t) => {
+  const h = await setup(t, new FakeChatServer({ tenantId: 'miptech-company' }));
+  const { tenantId: _omitted, ...withoutTenant } = h.options();
+  await h.render(<Probe options={{ ...withoutTenant, token: 'opaque-token' }} latest={h.latest} />);
+  await h.waitFor((s) => s.status === 'ready', 'ready');
+  assert.equal(h.latest.current!.client.getSnapshot().connection.state, 'ready');
+});
