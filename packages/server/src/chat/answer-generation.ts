@@ -71,7 +71,7 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   let chunkIndex = 0;
   let sources: Source[] | null = null;
   let passages: Passage[] = [];
-  let model: string = engine.name;
+  let model: string = engine.modelFor?.(tenant) ?? engine.name;
   let promptTokens: number | null = null;
   let completionTokens: number | null = null;
   let status: Exclude<MessageStatus, 'streaming'> = 'complete';

@@ -33,6 +33,12 @@ export type AnswerPart =
 export interface AnswerEngine {
   readonly name: string;
   /**
+   * Optional: the model this engine asks for this tenant (its override or the platform default).
+   * The chat service reports it as `llm_model` when an answer ends before the engine yielded a
+   * `usage` part (stopped, failed); without it the engine's name is reported.
+   */
+  modelFor?(tenant: TenantRecord): string;
+  /**
    * Streams one answer. Throws an AppError with an `ai_*` code on provider failure (the chat
    * service keeps any text already streamed and sends the terminal event).
    */
