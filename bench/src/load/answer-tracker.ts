@@ -18,6 +18,8 @@ export interface StepCounters {
   /** Answers whose chunk count differed from the model's token count, or not `complete`. */
   malformed: number;
   framesInWindow: number;
+  /** Frames received during the step (window and drain), by type. */
+  frameTypes: Record<string, number>;
   errors: Record<string, number>;
 }
 
@@ -34,7 +36,7 @@ function rekey<T>(from: Map<string, T>, fromKey: string, to: Map<string, T>, toK
 export class AnswerTracker {
   readonly ttfc = new Samples(4096);
   readonly interChunk = new Samples(65536);
-  readonly counters: StepCounters = { sent: 0, completed: 0, malformed: 0, framesInWindow: 0, errors: {} };
+  readonly counters: StepCounters = { sent: 0, completed: 0, malformed: 0, framesInWindow: 0, frameTypes: {}, errors: {} };
   private readonly byClientId = new Map<string, PendingAnswer>();
   private readonly byUserMessageId = new Map<string, PendingAnswer>();
   private readonly byAnswerId = new Map<string, PendingAnswer>();
@@ -61,6 +63,7 @@ export class AnswerTracker {
   /** Every frame any visitor receives while the step runs. */
   onFrame(type: string, data: Bag, now: number): void {
     if (now >= this.windowStart && now < this.windowEnd) this.counters.framesInWindow++;
+    this.counters.frameTypes[type] = (this.counters.frameTypes[type] ?? 0) + 1;
     switch (type) {
       case 'message_received':
         // The server's id of the user message replaces the client's own id as the key.

@@ -15,10 +15,10 @@ const workers: Array<{ worker: Worker; rpc: RpcClient }> = [];
 /** Long enough for any phase; phases bound themselves, this only catches a hung worker. */
 const WORKER_CALL_TIMEOUT_MS = 10 * 60_000;
 
-function mergeErrors(results: ReadonlyArray<{ errors: Record<string, number> }>): Record<string, number> {
+function mergeCounts(counts: ReadonlyArray<Record<string, number>>): Record<string, number> {
   const merged: Record<string, number> = {};
-  for (const result of results) {
-    for (const [code, count] of Object.entries(result.errors)) merged[code] = (merged[code] ?? 0) + count;
+  for (const count of counts) {
+    for (const [key, value] of Object.entries(count)) merged[key] = (merged[key] ?? 0) + value;
   }
   return merged;
 }
@@ -34,7 +34,7 @@ function summarisePhase(results: WorkerSamplesResult[]): PhaseSummary {
   return {
     latency: samples.summary(),
     count: samples.count,
-    errors: mergeErrors(results),
+    errors: mergeCounts(results.map((r) => r.errors)),
     wallMs,
     rate: wallMs > 0 ? (samples.count * 1000) / wallMs : 0,
     workerLoad: results.map((r) => r.load),
@@ -88,7 +88,8 @@ serveRpc(processTransport(), {
       completed: results.reduce((sum, r) => sum + r.completed, 0),
       malformed: results.reduce((sum, r) => sum + r.malformed, 0),
       framesPerSecond: (framesInWindow * 1000) / args.durationMs,
-      errors: mergeErrors(results),
+      frameTypes: mergeCounts(results.map((r) => r.frameTypes)),
+      errors: mergeCounts(results.map((r) => r.errors)),
       workerLoad: results.map((r) => r.load),
     };
   },

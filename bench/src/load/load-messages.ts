@@ -75,6 +75,7 @@ export interface WorkerStepResult {
   completed: number;
   malformed: number;
   framesInWindow: number;
+  frameTypes: Record<string, number>;
   errors: Record<string, number>;
   load: WorkerLoad;
 }
@@ -97,6 +98,7 @@ export interface StepSummary {
   completed: number;
   malformed: number;
   framesPerSecond: number;
+  frameTypes: Record<string, number>;
   errors: Record<string, number>;
   workerLoad: WorkerLoad[];
 }

@@ -4,7 +4,7 @@
  * is registered so that the orchestrator can stop all of them on any exit path.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { RpcClient } from '../ipc/rpc.ts';
 
 export interface NodeChildOptions {
@@ -35,7 +35,7 @@ export interface NodeChild {
 const live = new Set<ChildProcess>();
 
 export function startNodeChild(options: NodeChildOptions): NodeChild {
-  const log = openSync(options.logFile, 'a');
+  const log = openSync(options.logFile, 'w');
   const nodeArgs = [...(options.nodeFlags ?? []), '--import', 'tsx', options.entry];
   // `exec` keeps the pid: the child we measure in /proc is node itself, not the shell.
   const nice = options.nice ? `nice -n ${options.nice} ` : '';
@@ -43,10 +43,20 @@ export function startNodeChild(options: NodeChildOptions): NodeChild {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', log, log, 'ipc'],
+    // With a priority, the child gets its own session: Linux's scheduler autogroups share the CPU
+    // per session, so a nice value only counts against other sessions through the autogroup's.
+    detached: Boolean(options.nice),
   });
   closeSync(log);
   if (child.pid === undefined) throw new Error(`${options.label}: failed to start`);
   live.add(child);
+  if (options.nice) {
+    try {
+      writeFileSync(`/proc/${child.pid}/autogroup`, String(options.nice));
+    } catch {
+      // No autogroups (or no permission): the process nice value above still applies.
+    }
+  }
   const rpc = new RpcClient({
     post: (message) => {
       if (child.connected) child.send(message as object);

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import type { BenchOptions, TargetName } from '../options.ts';
 import type { GeneratorInit, PhaseSummary, StepSummary } from '../load/load-messages.ts';
 import { idealAnswerMs } from '../model/scripted-model.ts';
-import type { MemorySnapshot, ServerReady } from '../servers/server-child.ts';
+import type { LoopStats, MemorySnapshot, ServerReady } from '../servers/server-child.ts';
 import { startNodeChild, stopNodeChild, type NodeChild } from './node-child.ts';
 import { cpuBetween, machineCoresBetween, readMachineCpu, readProcessUsage } from './process-usage.ts';
 
@@ -36,6 +36,8 @@ export interface StepRun extends StepSummary {
   generatorCores: number;
   /** CPU taken by every other process on the machine during the step, in cores. */
   otherCores: number;
+  /** The server's event loop during the step. */
+  serverLoop: LoopStats;
 }
 
 export interface TargetRun {
@@ -258,6 +260,7 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
       const summary = await call<StepSummary>('step', stepArgs(chats, options.stepSeconds), options.stepSeconds * 1000 + 2 * answerMs + 10_000);
       if (profiling) run.profileFiles.push({ phase: `${streams} streams`, file: await stopProfile(server, context, `${target}-${streams}-streams`) });
       const serverCpu = cpuBetween(serverBefore, readProcessUsage(server.pid));
+      const serverLoop = await server.rpc.call<LoopStats>('loopStats', {}, 10_000);
       const generatorCpu = cpuBetween(generatorBefore, readProcessUsage(generator.pid));
       const machineCores = machineCoresBetween(machineBefore, readMachineCpu());
       const otherCores = Math.max(0, machineCores - serverCpu.cores - generatorCpu.cores);
@@ -269,6 +272,7 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
         cpuMsPerAnswer: summary.completed > 0 ? serverCpu.cpuMs / summary.completed : Number.NaN,
         generatorCores: generatorCpu.cores,
         otherCores,
+        serverLoop,
       };
       run.steps.push(step);
       checkSaturation(`${streams} streams`, summary.workerLoad, options.eluLimit, run.saturation);
@@ -278,9 +282,11 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
           `(its CPU ${(generatorCpu.cores * 100).toFixed(0)} %, other processes ${(otherCores * 100).toFixed(0)} %)`);
       }
       log(`  ${target} ${streams} streams (${chats} chats): ttfc p50 ${summary.ttfc.p50.toFixed(1)} ms p99 ${summary.ttfc.p99.toFixed(1)} ms, ` +
-        `${summary.completed}/${summary.sent} answers, ${summary.framesPerSecond.toFixed(0)} frames/s, server ${(serverCpu.cores * 100).toFixed(0)} % CPU, ` +
+        `${summary.completed}/${summary.sent} answers, ${summary.framesPerSecond.toFixed(0)} frames/s, server ${(serverCpu.cores * 100).toFixed(0)} % CPU ` +
+        `(ELU ${serverLoop.elu.toFixed(2)}, loop delay p99 ${serverLoop.delayP99Ms.toFixed(0)} ms, max ${serverLoop.delayMaxMs.toFixed(0)} ms), ` +
         `generator ${(generatorCpu.cores * 100).toFixed(0)} % CPU (ELU ${eluText(summary.workerLoad)}), other processes ${(otherCores * 100).toFixed(0)} % CPU` +
-        (Object.keys(summary.errors).length > 0 ? `, errors ${JSON.stringify(summary.errors)}` : ''));
+        (Object.keys(summary.errors).length > 0 ? `, errors ${JSON.stringify(summary.errors)}` : '') +
+        (summary.completed < summary.sent ? `, frames received ${JSON.stringify(summary.frameTypes)}` : ''));
       await sleep(500);
     }
     run.ok = true;

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { emitRpcEvent, processTransport, serveRpc } from '../ipc/rpc.ts';
 import { DEFAULT_MODEL, type ScriptedModelOptions } from '../model/scripted-model.ts';
 
@@ -20,6 +21,15 @@ export interface ServerReady {
   tenantId: string;
   jwtSecret: string;
   pid: number;
+}
+
+/** The server's own event loop over a phase: busy share and how late callbacks ran. */
+export interface LoopStats {
+  /** Event-loop utilisation (busy wall time share, including time blocked in synchronous I/O). */
+  elu: number;
+  delayP50Ms: number;
+  delayP99Ms: number;
+  delayMaxMs: number;
 }
 
 export interface MemorySnapshot {
@@ -44,6 +54,9 @@ export async function runServerChild(start: () => Promise<StartedServer>): Promi
   let server: StartedServer | null = null;
   let closing: Promise<void> | null = null;
   let profiler: Session | null = null;
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  let loopMark = performance.eventLoopUtilization();
   const shutdown = (): Promise<void> => {
     closing ??= (async () => {
       const hardStop = setTimeout(() => process.exit(1), 10_000);
@@ -68,6 +81,17 @@ export async function runServerChild(start: () => Promise<StartedServer>): Promi
       const usage = process.memoryUsage();
       return { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, arrayBuffers: usage.arrayBuffers };
     },
+    loopReset: () => {
+      loopDelay.reset();
+      loopMark = performance.eventLoopUtilization();
+      return { ok: true };
+    },
+    loopStats: (): LoopStats => ({
+      elu: performance.eventLoopUtilization(loopMark).utilization,
+      delayP50Ms: loopDelay.percentile(50) / 1e6,
+      delayP99Ms: loopDelay.percentile(99) / 1e6,
+      delayMaxMs: loopDelay.max / 1e6,
+    }),
     // The V8 sampling profiler that `node --cpu-prof` uses, started and stopped around one step
     // so the profile shows the load and not start-up.
     profileStart: async () => {
