@@ -9,6 +9,7 @@
 import { ERROR_CODES, type ErrorCode, type MessageStatus, type Source } from '@miptech/protocol';
 import type { AnswerEngine, ConversationTurn } from '../engines/answer-engine.ts';
 import { passageToSource } from '../engines/cited-sources.ts';
+import { estimateTokens } from '../engines/estimate-tokens.ts';
 import { isAppError } from '../errors.ts';
 import type { ChatEventLog } from '../events/chat-event-log.ts';
 import type { KnowledgeIndex, Passage } from '../knowledge/knowledge-index.ts';
@@ -40,11 +41,6 @@ export interface GenerationInput {
 const HISTORY_TURNS = 10;
 const RETRIEVAL_LIMIT = 5;
 const EMPTY_ANSWER = "I'm sorry, I don't have an answer to that.";
-
-/** Rough token count when the engine reports no usage (≈4 characters per token). */
-function roughTokens(text: string): number {
-  return text.length === 0 ? 0 : Math.ceil(text.length / 4);
-}
 
 function failureCode(error: unknown): ErrorCode {
   if (isAppError(error)) return error.code;
@@ -133,8 +129,8 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   }
 
   const finalSources = sources ?? passages.map(passageToSource);
-  const prompt = promptTokens ?? roughTokens(userMessage.content) + passages.reduce((sum, p) => sum + roughTokens(p.text), 0);
-  const completion = completionTokens ?? roughTokens(content);
+  const prompt = promptTokens ?? estimateTokens(userMessage.content) + passages.reduce((sum, p) => sum + estimateTokens(p.text), 0);
+  const completion = completionTokens ?? estimateTokens(content);
   const responseTimeMs = Date.now() - startedAt;
 
   try {
