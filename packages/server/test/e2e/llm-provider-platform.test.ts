@@ -329,5 +329,24 @@ for (const provider of providers) {
       assert.equal(answer.complete.data.content, '');
       assert.equal(fake.requests.length, requestsBefore + 2, 'one retry, then the failure');
     });
+
+    test(
+      "a provider asking for a long wait: ai_rate_limited at once, and the error frame tells the client when to retry",
+      { todo: 'chat/answer-generation.ts does not copy the AppError retryAfter into the error frame (ErrorData.retry_after)' },
+      async (t) => {
+        const { ws, chatId } = await joinedChat('acme');
+        t.after(() => ws.close());
+        const requestsBefore = fake.requests.length;
+        fake.replyError(429, { headers: { 'retry-after': '30' } });
+        ws.mark();
+        ws.send({ type: 'user_message', data: { chat_id: chatId, text: 'How fast do you ship?' } });
+        const answer = await ws.collectAnswer();
+        assert.equal(answer.complete.data.status, 'error');
+        assert.equal(fake.requests.length, requestsBefore + 1, 'no retry when the provider asks for a long wait');
+        const errors = errorsOf(ws);
+        assert.deepEqual(errors.map((frame) => frame.data.code), ['ai_rate_limited']);
+        assert.equal(errors[0]!.data.retry_after, 30);
+      },
+    );
   });
 }
