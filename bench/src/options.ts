@@ -29,7 +29,7 @@ export interface BenchOptions {
   model: ScriptedModelOptions;
   /** A generator thread busier than this (event-loop utilisation) invalidates the run. */
   eluLimit: number;
-  /** Generator sends later than this at p99 (any cause, e.g. a busy machine) invalidate the run. */
+  /** Generator sends later than this at p99 (any cause, e.g. a busy machine) are reported as a warning. */
   maxLatenessMs: number;
   /** Before each server run, wait up to this long for other processes to go quiet. */
   quietWaitSeconds: number;
@@ -59,7 +59,7 @@ export const USAGE = `npm run bench -- [options]
   --gap-ms N               pause between a chat's answer and its next message (default 250)
   --log-level L            the platform's LOG_LEVEL (default info, as in production)
   --elu-limit X            generator saturation threshold (default 0.9)
-  --max-lateness-ms N      generator send lateness p99 that invalidates a step (default 10)
+  --max-lateness-ms N      generator send lateness p99 reported as a noisy-machine warning (default 10)
  --quiet-wait-seconds N   before each run, wait up to N s for other processes to use < 0.5 core (default 60; quick 0)
   --nice N                 run servers and generator at this nice value (e.g. -10 on a shared machine; root)
   --profile                CPU-profile the platform during the REST phase and the headline step (bench/results/profiles/)

@@ -52,6 +52,8 @@ export interface TargetRun {
   steps: StepRun[];
   /** CPU profiles taken (`--profile`). */
   profileFiles: Array<{ phase: string; file: string }>;
+  /** Signs of a noisy machine that do not invalidate the run (e.g. sends that left late). */
+  warnings: string[];
   /** Why the generator's own measurements cannot be trusted (empty when valid). */
   saturation: string[];
 }
@@ -127,7 +129,7 @@ export interface RunContext {
 
 export async function runTarget(target: TargetName, context: RunContext): Promise<TargetRun> {
   const { options, log } = context;
-  const run: TargetRun = { target, round: context.round, ok: false, steps: [], saturation: [], profileFiles: [] };
+  const run: TargetRun = { target, round: context.round, ok: false, steps: [], saturation: [], warnings: [], profileFiles: [] };
   const dataDir = mkdtempSync(join(tmpdir(), `miptech-bench-${target}-`));
   const jwtSecret = randomBytes(48).toString('base64url');
   const children: NodeChild[] = [];
@@ -278,7 +280,7 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
       checkSaturation(`${streams} streams`, summary.workerLoad, options.eluLimit, run.saturation);
       const lateness = Math.max(0, ...summary.workerLoad.map((l) => l.dispatchLatenessP99 ?? 0));
       if (lateness > options.maxLatenessMs) {
-        run.saturation.push(`${streams} streams: the generator sent ${lateness.toFixed(1)} ms late at p99 ` +
+        run.warnings.push(`${streams} streams: the generator sent ${lateness.toFixed(1)} ms late at p99 ` +
           `(its CPU ${(generatorCpu.cores * 100).toFixed(0)} %, other processes ${(otherCores * 100).toFixed(0)} %)`);
       }
       log(`  ${target} ${streams} streams (${chats} chats): ttfc p50 ${summary.ttfc.p50.toFixed(1)} ms p99 ${summary.ttfc.p99.toFixed(1)} ms, ` +

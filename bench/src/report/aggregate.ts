@@ -51,6 +51,7 @@ export interface Aggregate {
   headline: StepComparison | null;
   valid: boolean;
   invalidReasons: string[];
+  warnings: string[];
   failedRuns: string[];
 }
 
@@ -129,6 +130,7 @@ export function aggregate(runs: TargetRun[], options: BenchOptions): Aggregate {
   });
   const top = comparisons[comparisons.length - 1];
   const invalidReasons = runs.flatMap((r) => r.saturation.map((s) => `${r.target} round ${r.round}: ${s}`));
+  const warnings = runs.flatMap((r) => r.warnings.map((w) => `${r.target} round ${r.round}: ${w}`));
   const failedRuns = runs.filter((r) => !r.ok).map((r) => `${r.target} round ${r.round}: ${r.error ?? 'failed'}`);
   return {
     platform: figures(byTarget('platform'), options),
@@ -140,6 +142,7 @@ export function aggregate(runs: TargetRun[], options: BenchOptions): Aggregate {
     headline: comparisons.find((c) => c.streams === options.headlineStep) ?? null,
     valid: invalidReasons.length === 0 && failedRuns.length === 0,
     invalidReasons,
+    warnings,
     failedRuns,
   };
 }

@@ -57,9 +57,12 @@ export function renderTable(result: Aggregate, options: BenchOptions): string {
       }
     }
   }
+  if (result.warnings.length > 0) {
+    lines.push(`WARNING, noisy machine: latencies include scheduling delays of the machine (both servers alike):\n  ${result.warnings.join('\n  ')}`);
+  }
   if (result.failedRuns.length > 0) lines.push(`FAILED RUNS:\n  ${result.failedRuns.join('\n  ')}`);
   if (!result.valid && result.invalidReasons.length > 0) {
-    lines.push(`INVALID: the load generator saturated or could not send on time, so latencies include its own delay:\n  ${result.invalidReasons.join('\n  ')}`);
+    lines.push(`INVALID: the load generator's own CPU saturated, so latencies include its own delay:\n  ${result.invalidReasons.join('\n  ')}`);
   }
   return lines.join('\n');
 }
@@ -82,6 +85,7 @@ export function resultsDocument(result: Aggregate, runs: TargetRun[], options: B
     started_at: startedAt.toISOString(),
     valid: result.valid,
     invalid_reasons: result.invalidReasons,
+    warnings: result.warnings,
     failed_runs: result.failedRuns,
     machine: machineInfo(),
     headline_streams: options.headlineStep,
