@@ -50,6 +50,8 @@ export interface LlmEngineOptions {
 
 const DEFAULT_RETRY_DELAY_MS = 500;
 const DEFAULT_MAX_RETRY_DELAY_MS = 5000;
+/** Request rewrites per answer after the provider rejected an option (see ProviderProtocol.adaptToRejection). */
+const MAX_ADAPTATIONS = 3;
 
 /** An engine that answers through the provider spoken by `protocol`; its name is the protocol's. */
 export function createLlmEngine(protocol: ProviderProtocol, options: LlmEngineOptions): AnswerEngine {
@@ -76,7 +78,8 @@ async function* streamLlmAnswer(
     systemPrompt: tenantLlm.systemPrompt,
     tokenBudget: options.promptTokenBudget,
   });
-  const call = protocol.buildRequest(prompt, settings);
+  let call = protocol.buildRequest(prompt, settings);
+  let adaptations = 0;
   const doFetch = options.fetch ?? globalThis.fetch;
 
   let answer = '';
@@ -94,7 +97,17 @@ async function* streamLlmAnswer(
         signal: upstream.signal,
       });
       if (!response.ok) {
-        throw errorForStatus(response.status, await readErrorDetail(response), parseRetryAfter(response.headers));
+        const detail = await readErrorDetail(response);
+        // A request option this server does not know is not a failure of the answer: the protocol
+        // adapts and the corrected request does not count as the retry. Each adaptation drops an
+        // option for good, so this is bounded; the cap only guards against a protocol that is not.
+        if (adaptations < MAX_ADAPTATIONS && protocol.adaptToRejection?.(response.status, detail, settings)) {
+          adaptations += 1;
+          call = protocol.buildRequest(prompt, settings);
+          attempt -= 1;
+          continue;
+        }
+        throw errorForStatus(response.status, detail, parseRetryAfter(response.headers));
       }
       if (response.body === null) throw new AppError('ai_unavailable', undefined, { cause: new Error('empty body') });
 

@@ -41,6 +41,12 @@ function openAiProtocol(options: OpenAiCompatibleEngineOptions): ProviderProtoco
     if (options.apiKeyHeader === 'api-key') headers['api-key'] = options.apiKey;
     else headers.authorization = `Bearer ${options.apiKey}`;
   }
+  // What this server and its models turned out not to accept (learned from their 400 answers):
+  // some gateways and older Azure API versions reject `stream_options`; OpenAI's reasoning models
+  // reject `max_tokens` and want `max_completion_tokens`, while most self-hosted servers know only
+  // `max_tokens`, so that stays the default and is switched per model.
+  let streamOptions = true;
+  const completionTokenModels = new Set<string>();
   return {
     name: 'openai-compatible',
     buildRequest: (prompt, settings) => ({
@@ -50,12 +56,28 @@ function openAiProtocol(options: OpenAiCompatibleEngineOptions): ProviderProtoco
         model: settings.model,
         messages: [{ role: 'system', content: prompt.system }, ...prompt.messages],
         stream: true,
-        stream_options: { include_usage: true },
+        ...(streamOptions ? { stream_options: { include_usage: true } } : {}),
         ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
-        ...(settings.maxTokens === undefined ? {} : { max_tokens: settings.maxTokens }),
+        ...(settings.maxTokens === undefined
+          ? {}
+          : completionTokenModels.has(settings.model)
+            ? { max_completion_tokens: settings.maxTokens }
+            : { max_tokens: settings.maxTokens }),
       },
     }),
     readEvent: readChunk,
+    adaptToRejection(status, detail, settings) {
+      if (status !== 400) return false;
+      if (streamOptions && /stream_options/.test(detail)) {
+        streamOptions = false;
+        return true;
+      }
+      if (settings.maxTokens !== undefined && !completionTokenModels.has(settings.model) && /max_completion_tokens/.test(detail)) {
+        completionTokenModels.add(settings.model);
+        return true;
+      }
+      return false;
+    },
   };
 }
 

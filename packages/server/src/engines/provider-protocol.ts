@@ -36,4 +36,10 @@ export interface ProviderProtocol {
   buildRequest(prompt: BuiltPrompt, settings: GenerationSettings): ProviderRequest;
   /** Reads one event; throws an AppError when the provider reports an error in the stream. */
   readEvent(event: ServerSentEvent): ProviderEvent[];
+  /**
+   * The provider refused a request with HTTP `status` and error body `detail` before any text.
+   * Returns true when the protocol now writes such requests differently (it dropped or renamed an
+   * option this server or model does not accept), so the request is rebuilt and sent once more.
+   */
+  adaptToRejection?(status: number, detail: string, settings: GenerationSettings): boolean;
 }

@@ -95,3 +95,68 @@ test('self-hosted servers without a key get no auth header', async () => {
   assert.equal(sent.headers.authorization, undefined);
   assert.equal(sent.headers['api-key'], undefined);
 });
+
+test('a gateway that rejects stream_options: sent again without it at once, and never again; usage is counted', async () => {
+  const start = server.requests.length;
+  server.replyError(400, { message: "Unknown parameter: 'stream_options'.", type: 'invalid_request_error' });
+  server.replyStream({ deltas: ['Two ', 'days.'] });
+  server.replyStream({ deltas: ['Again.'] });
+  const engine = createOpenAiCompatibleEngine({ baseUrl: server.baseUrl, model: 'gpt-4o-mini', timeoutMs: 5000, retryDelayMs: 10 });
+  const first = await collectAnswer(engine, makeRequest());
+  assert.equal(first.error, undefined);
+  assert.equal(first.text, 'Two days.');
+  assert.ok((first.usage?.completionTokens ?? 0) > 0, 'counted without the usage chunk');
+  const second = await collectAnswer(engine, makeRequest());
+  assert.equal(second.error, undefined);
+  const bodies = server.requests.slice(start).map((request) => request.body as Record<string, unknown>);
+  assert.deepEqual(bodies.map((body) => 'stream_options' in body), [true, false, false]);
+});
+
+test('a model that wants max_completion_tokens gets it on the second try; other models keep max_tokens', async () => {
+  const start = server.requests.length;
+  server.replyError(400, {
+    message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+    type: 'invalid_request_error',
+  });
+  server.replyStream({ deltas: ['ok'] });
+  server.replyStream({ deltas: ['ok'] });
+  server.replyStream({ deltas: ['ok'] });
+  const engine = createOpenAiCompatibleEngine({ baseUrl: server.baseUrl, model: 'o-model', timeoutMs: 5000, maxTokens: 300 });
+  assert.equal((await collectAnswer(engine, makeRequest())).error, undefined);
+  assert.equal((await collectAnswer(engine, makeRequest())).error, undefined);
+  assert.equal((await collectAnswer(engine, makeRequest({ tenant: makeTenant({ model: 'llama3.1:8b' }) }))).error, undefined);
+  const limits = server.requests.slice(start).map((request) => {
+    const body = request.body as Record<string, unknown>;
+    return [body.model, body.max_tokens, body.max_completion_tokens];
+  });
+  assert.deepEqual(limits, [
+    ['o-model', 300, undefined],
+    ['o-model', undefined, 300],
+    ['o-model', undefined, 300],
+    ['llama3.1:8b', 300, undefined],
+  ]);
+});
+
+test('any other 400 fails with ai_bad_request without a second request', async () => {
+  const start = server.requests.length;
+  server.replyError(400, { message: "Invalid value for 'messages'.", type: 'invalid_request_error' });
+  const engine = createOpenAiCompatibleEngine({ baseUrl: server.baseUrl, model: 'm', timeoutMs: 5000 });
+  const result = await collectAnswer(engine, makeRequest());
+  assert.equal(result.error?.code, 'ai_bad_request');
+  assert.equal(server.requests.length - start, 1);
+});
+
+test('a server that rejects both stream_options and max_tokens is adapted to within one answer', async () => {
+  const start = server.requests.length;
+  server.replyError(400, { message: "Unrecognized request argument supplied: stream_options" });
+  server.replyError(400, { message: "Unsupported parameter: 'max_tokens'. Use 'max_completion_tokens' instead." });
+  server.replyStream({ deltas: ['ok'] });
+  const engine = createOpenAiCompatibleEngine({ baseUrl: server.baseUrl, model: 'o-model', timeoutMs: 5000, maxTokens: 50 });
+  const result = await collectAnswer(engine, makeRequest());
+  assert.equal(result.error, undefined);
+  assert.equal(result.text, 'ok');
+  const last = server.requests.at(-1)!.body as Record<string, unknown>;
+  assert.equal(server.requests.length - start, 3);
+  assert.equal('stream_options' in last, false);
+  assert.equal(last.max_completion_tokens, 50);
+});
