@@ -90,9 +90,12 @@ function Chat({ settings, getToken }: { settings: DemoSettings; getToken: () => 
 const SNIPPET = `import { useChatSession } from '@miptech/react';
 
 function Chat() {
-  const { messages, sendMessage, isTyping, connection, retry } =
-    useChatSession({ apiUrl, tenantId, getToken });
-  // render messages; sendMessage(text) queues while offline
+  const { messages, sendMessage, isTyping,
+          connection, retry } = useChatSession({
+    apiUrl, tenantId, getToken,
+  });
+  // render messages; sendMessage(text)
+  // queues while offline, sends once
 }`;
 
 function App({ settings }: { settings: DemoSettings }) {

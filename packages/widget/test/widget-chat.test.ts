@@ -84,6 +84,7 @@ test('a server restart shows "reconnecting", keeps the conversation and delivers
   await messageBox(page).press('Enter');
   await dialog.getByText('Offline — your message will be sent when the connection returns').waitFor();
   await conversation(page).getByText('Will be sent when the connection returns').waitFor();
+  await page.screenshot({ path: screenshotPath('widget-offline') });
 
   env.tp = await restartOnSamePort(env.tp, { overrides: { engine } });
   await dialog.getByText('Online').waitFor({ timeout: 30_000 });

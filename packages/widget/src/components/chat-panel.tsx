@@ -142,7 +142,7 @@ export function ChatPanel({ state, onClose, onSend, onStop, onRetry }: ChatPanel
         </div>
       )}
 
-      <Composer strings={strings} onSend={onSend} inputRef={inputRef} />
+      <Composer strings={strings} visible={state.open} onSend={onSend} inputRef={inputRef} />
       <div class="footer">{strings.poweredBy}</div>
     </div>
   );

@@ -6,6 +6,8 @@ import { SendIcon } from './icons.tsx';
 
 export interface ComposerProps {
   strings: Strings;
+  /** Whether the panel is shown: a hidden text box cannot be measured. */
+  visible: boolean;
   onSend: (text: string) => void;
   inputRef: Ref<HTMLTextAreaElement>;
 }
@@ -13,16 +15,17 @@ export interface ComposerProps {
 const MAX_LENGTH = 4000;
 
 /** The text box: Enter sends, Shift+Enter adds a line, the box grows with its text up to a limit. */
-export function Composer({ strings, onSend, inputRef }: ComposerProps) {
+export function Composer({ strings, visible, onSend, inputRef }: ComposerProps) {
   const [text, setText] = useState('');
   const ownRef = useRef<HTMLTextAreaElement | null>(null);
 
+  // Grow with the text (up to 140 px). Measured only while shown: a hidden box measures 0.
   useLayoutEffect(() => {
     const box = ownRef.current;
-    if (!box) return;
+    if (!box || !visible) return;
     box.style.height = 'auto';
     box.style.height = `${Math.min(box.scrollHeight, 140)}px`;
-  }, [text]);
+  }, [text, visible]);
 
   const submit = (): void => {
     if (text.trim() === '') return;
@@ -38,6 +41,7 @@ export function Composer({ strings, onSend, inputRef }: ComposerProps) {
         submit();
       }}
     >
+      <div class="field">
       <textarea
         ref={(element) => {
           ownRef.current = element;
@@ -61,6 +65,7 @@ export function Composer({ strings, onSend, inputRef }: ComposerProps) {
       <button type="submit" class="send" aria-label={strings.send} title={strings.send} disabled={text.trim() === ''}>
         <SendIcon />
       </button>
+      </div>
     </form>
   );
 }
