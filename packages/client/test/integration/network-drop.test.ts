@@ -3,6 +3,8 @@
  * dies without a close handshake (1006) in the middle of an answer, and an acknowledgement is lost
  * on the way. The answer must be finished from the server's replay (last_seq), and the message
  * whose ack was lost must be stored once and answered once, settling the same send() promise.
+ * And the heartbeat: the server's pings keep a quiet connection alive, and a connection that
+ * silently stops delivering is noticed and replaced.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +21,7 @@ import { nodeClient, waitForSnapshot } from '../support/client-test-helpers.ts';
 function cuttableWebSocket() {
   const sockets: WebSocket[] = [];
   let swallow: ((raw: string) => boolean) | null = null;
+  let muted: WebSocket | null = null;
   /** Wraps a real `ws` socket; only the incoming-frame path is intercepted. */
   class CuttableSocket implements WebSocketLike {
     private readonly socket: WebSocket;
@@ -35,6 +38,7 @@ function cuttableWebSocket() {
       socket.on('error', (error) => this.onerror?.(error));
       socket.on('close', (code, reason) => this.onclose?.({ code, reason: reason.toString() }));
       socket.on('message', (data) => {
+        if (socket === muted) return;
         const raw = data.toString();
         if (swallow?.(raw)) {
           swallow = null;
@@ -63,6 +67,10 @@ function cuttableWebSocket() {
     /** Kills the current socket as a network failure would. */
     cut() {
       sockets.at(-1)?.terminate();
+    },
+    /** From now on the current socket delivers nothing, yet stays open (a half-open TCP connection). */
+    mute() {
+      muted = sockets.at(-1) ?? null;
     },
     /** Cuts the connection instead of delivering the next frame matching `match`. */
     cutOnFrame(match: (raw: string) => boolean) {
@@ -127,4 +135,26 @@ test('an acknowledgement lost with the connection: the resend is stored once, an
       ['assistant', 'Re: did you get this?', 'complete'],
     ],
   );
+});
+
+test("heartbeat: the server's pings keep a quiet connection; one that silently stops delivering is replaced", async (t) => {
+  const tp = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '100' } });
+  t.after(() => tp.close());
+  const net = cuttableWebSocket();
+  const client = nodeClient(tp.url, tp.tenantId, { WebSocket: net.WebSocket, getToken: () => tp.mintToken({ sub: 'quiet' }) });
+  t.after(() => client.close());
+  await client.connect();
+
+  // Ten heartbeat intervals without a message: pings and pongs only.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.equal(client.getSnapshot().connection.state, 'ready');
+  assert.equal(net.opened, 1, 'no reconnect while the server pings');
+
+  net.mute();
+  await waitForSnapshot(client, (s) => s.connection.state === 'reconnecting', 'the dead connection noticed');
+  assert.equal(client.getSnapshot().connection.code, 1006);
+  await waitForSnapshot(client, (s) => s.connection.state === 'ready', 'ready on a new socket');
+  assert.equal(net.opened, 2);
+  await client.send('still there?');
+  await waitForSnapshot(client, (s) => s.messages.some((m) => m.role === 'assistant' && m.status === 'complete'), 'an answer');
 });
