@@ -199,3 +199,26 @@ test('stop() ends the answer being generated as stopped', async (t) => {
   assert.equal(reply.content, stored.content);
   assert.equal(done.isTyping, false);
 });
+
+test('an answer that fails mid-stream keeps its partial text, ends as error with the code, and is shown once', async (t) => {
+  const tp = await startTestPlatform({
+    overrides: { engine: createScriptedEngine({ chunks: ['Half', ' an', ' answer'], failAfter: 2, failWith: 'ai_unavailable' }) },
+  });
+  t.after(() => tp.close());
+  const client = nodeClient(tp.url, tp.tenantId, { getToken: () => tp.mintToken({ sub: 'unlucky' }) });
+  t.after(() => client.close());
+  await client.connect();
+  const ack = await client.send('tell me something');
+  assert.equal(ack.content, 'tell me something');
+  const done = await waitForSnapshot(client, (s) => s.messages.some((m) => m.role === 'assistant' && m.status === 'error'), 'the failed answer');
+  const replies = done.messages.filter((m) => m.role === 'assistant');
+  assert.equal(replies.length, 1);
+  assert.equal(replies[0]!.content, 'Half an');
+  assert.equal(replies[0]!.errorCode, 'ai_unavailable');
+  assert.equal(done.isTyping, false);
+  assert.equal(done.error?.code, 'ai_unavailable');
+  assert.equal(done.connection.state, 'ready', 'an engine failure is not a connection failure');
+  const stored = (await storedMessages(tp, done.chatId!)).find((m) => m.id === replies[0]!.id)!;
+  assert.equal(stored.status, 'error');
+  assert.equal(stored.content, 'Half an');
+});
