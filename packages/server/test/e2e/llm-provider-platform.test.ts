@@ -82,7 +82,8 @@ for (const provider of providers) {
           LLM_BASE_URL: fake.baseUrl,
           LLM_API_KEY: 'sk-provider-test',
           LLM_MODEL: 'platform-default-model',
-          LLM_TIMEOUT_MS: '5000',
+          // Short enough for the stall test below, long for a provider on 127.0.0.1.
+          LLM_TIMEOUT_MS: '1500',
         },
         // null: the platform builds the engine from its own LLM_* configuration.
         overrides: { engine: null },
@@ -298,6 +299,21 @@ for (const provider of providers) {
       const stored = await storedAnswer('acme', chatId, token, answer.messageId);
       assert.equal(stored.content, 'We ship within 2 ');
       assert.equal(stored.status, 'error');
+    });
+
+    test('a provider that stalls mid-answer: ai_timeout, partial text kept, terminal response_complete', async (t) => {
+      const { ws, chatId, token } = await joinedChat('acme');
+      t.after(() => ws.close());
+      fake.replyStream({ deltas: ['We ship ', 'within'], interrupt: { afterDeltas: 1, how: 'hang' } });
+      ws.mark();
+      ws.send({ type: 'user_message', data: { chat_id: chatId, text: 'How fast do you ship?' } });
+      const answer = await ws.collectAnswer();
+      assert.deepEqual(errorsOf(ws).map((frame) => frame.data.code), ['ai_timeout']);
+      assert.equal(answer.complete.data.status, 'error');
+      assert.equal(answer.complete.data.content, 'We ship ');
+      assert.equal(answer.text, 'We ship ');
+      const stored = await storedAnswer('acme', chatId, token, answer.messageId);
+      assert.equal(stored.content, 'We ship ');
     });
 
     test('a 500 before the first token is retried once and the visitor sees only the good answer', async (t) => {
