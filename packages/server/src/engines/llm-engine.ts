@@ -14,6 +14,7 @@ import type { GenerationSettings, ProviderProtocol } from './provider-protocol.t
 import { errorForStatus, parseRetryAfter, readErrorDetail } from './provider-errors.ts';
 import { parseServerSentEvents } from './sse-parser.ts';
 import { estimateTokens } from './estimate-tokens.ts';
+import type { TenantRecord } from '../store/store.ts';
 
 /** Options shared by both LLM engines. */
 export interface LlmEngineOptions {
@@ -57,8 +58,14 @@ const MAX_ADAPTATIONS = 3;
 export function createLlmEngine(protocol: ProviderProtocol, options: LlmEngineOptions): AnswerEngine {
   return {
     name: protocol.name,
+    modelFor: (tenant) => modelFor(tenant, options),
     stream: (request) => streamLlmAnswer(protocol, options, request),
   };
+}
+
+/** The model asked for: the tenant's override, else the platform default. */
+function modelFor(tenant: TenantRecord, options: LlmEngineOptions): string {
+  return tenant.settings.llm.model?.trim() || options.model;
 }
 
 async function* streamLlmAnswer(
@@ -70,7 +77,7 @@ async function* streamLlmAnswer(
   if (signal.aborted) return;
   const tenantLlm = request.tenant.settings.llm;
   const settings: GenerationSettings = {
-    model: tenantLlm.model?.trim() || options.model,
+    model: modelFor(request.tenant, options),
     temperature: tenantLlm.temperature ?? options.temperature,
     maxTokens: tenantLlm.maxTokens ?? options.maxTokens,
   };

@@ -254,11 +254,6 @@ for (const provider of providers) {
 
     test(
       'stopped and failed answers name the model that was asked, not the engine',
-      {
-        todo:
-          'chat/answer-generation.ts ignores engine parts once the answer is aborted and the engines yield usage only on success, ' +
-          'so llm_model is the engine name (openai-compatible/anthropic) for stopped and failed answers',
-      },
       async (t) => {
         const { ws, chatId, token } = await joinedChat('acme');
         t.after(() => ws.close());
