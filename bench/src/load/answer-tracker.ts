@@ -17,6 +17,7 @@ export interface StepCounters {
   completed: number;
   /** Answers whose chunk count differed from the model's token count, or not `complete`. */
   malformed: number;
+  /** Frames other than ping/pong received inside the measurement window. */
   framesInWindow: number;
   /** Frames received during the step (window and drain), by type. */
   frameTypes: Record<string, number>;
@@ -62,7 +63,8 @@ export class AnswerTracker {
 
   /** Every frame any visitor receives while the step runs. */
   onFrame(type: string, data: Bag, now: number): void {
-    if (now >= this.windowStart && now < this.windowEnd) this.counters.framesInWindow++;
+    // Heartbeats are not delivered answer frames (and only the platform sends them).
+    if (now >= this.windowStart && now < this.windowEnd && type !== 'ping' && type !== 'pong') this.counters.framesInWindow++;
     this.counters.frameTypes[type] = (this.counters.frameTypes[type] ?? 0) + 1;
     switch (type) {
       case 'message_received':
