@@ -145,14 +145,16 @@ export class SqlMessageRepository implements MessageRepository {
     return stored;
   }
 
-  async renewLease(tenantId: string, messageId: string, leaseExpiresAt: string): Promise<void> {
-    await this.db
+  async renewLease(tenantId: string, messageId: string, leaseExpiresAt: string, owner?: string): Promise<boolean> {
+    let update = this.db
       .updateTable('messages')
       .set({ lease_expires_at: leaseExpiresAt })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', messageId)
-      .where('status', '=', 'streaming')
-      .execute();
+      .where('status', '=', 'streaming');
+    if (owner !== undefined) update = update.where('lease_owner', '=', owner);
+    const result = await update.executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async claimExpiredStreaming(

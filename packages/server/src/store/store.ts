@@ -164,8 +164,13 @@ export interface MessageRepository {
    * stored message is returned, so compare its status with the one you asked for.
    */
   finishAssistant(tenantId: string, messageId: string, input: FinishAssistantMessageInput): Promise<MessageRecord>;
-  /** Extends the lease of a streaming message (called while generating). */
-  renewLease(tenantId: string, messageId: string, leaseExpiresAt: string): Promise<void>;
+  /**
+   * Extends the lease of a streaming message (called while generating). With `owner`, only while
+   * that owner still holds it (a lease sweeper that took the message over owns it from then on).
+   * Resolves true when the lease was extended, false when the message is no longer streaming or,
+   * with `owner`, is held by someone else.
+   */
+  renewLease(tenantId: string, messageId: string, leaseExpiresAt: string, owner?: string): Promise<boolean>;
   /** The assistant message that answers `userMessageId`, if any. */
   findReply(tenantId: string, userMessageId: string): Promise<MessageRecord | null>;
   get(tenantId: string, messageId: string): Promise<MessageRecord | null>;
