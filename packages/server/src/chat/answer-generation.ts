@@ -4,7 +4,8 @@
  * Whatever happens (success, stop, engine failure, shutdown), the answer ends with exactly one
  * `response_complete` whose `content` is the concatenation of the chunks sent, and the stored
  * message carries the same text and a final status. The row is inserted as `streaming` with a
- * lease renewed while generating, so another node can tell a crashed generation from a slow one.
+ * lease renewed while generating, so another node can tell a crashed generation from a slow one;
+ * when a lease sweeper took the answer over (this node was slow), the sweeper's end is the only one.
  */
 import { ERROR_CODES, type ErrorCode, type MessageStatus, type Source } from '@miptech/protocol';
 import type { AnswerEngine, ConversationTurn } from '../engines/answer-engine.ts';
@@ -16,7 +17,8 @@ import type { KnowledgeIndex, Passage } from '../knowledge/knowledge-index.ts';
 import type { Logger } from '../logger.ts';
 import type { MessageRecord, Store, TenantRecord } from '../store/store.ts';
 
-export type AbortReason = 'stop' | 'shutdown';
+/** Why an answer was aborted: the visitor stopped it, the node is shutting down, or a lease sweeper took it over. */
+export type AbortReason = 'stop' | 'shutdown' | 'lease-lost';
 
 export interface GenerationDeps {
   store: Store;
@@ -56,9 +58,18 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   const emit = (type: 'processing' | 'response_start' | 'response_chunk' | 'response_complete' | 'error', data: Record<string, unknown>) =>
     eventLog.append({ tenantId, chatId, type, messageId, data });
 
+  let generationOver = false;
+  const holdLease = () => store.messages.renewLease(tenantId, messageId, new Date(Date.now() + deps.leaseMs).toISOString(), deps.nodeId);
   const lease = setInterval(() => {
-    store.messages
-      .renewLease(tenantId, messageId, new Date(Date.now() + deps.leaseMs).toISOString())
+    holdLease()
+      .then((held) => {
+        // This node was too slow (its lease ran out) and a sweeper took the answer over and ends
+        // it: stop producing chunks nobody will see in the stored answer.
+        if (!held && !generationOver && !controller.signal.aborted) {
+          logger.warn({ tenantId, chatId, messageId }, 'answer taken over by a lease sweeper; stopping its generation');
+          controller.abort('lease-lost' satisfies AbortReason);
+        }
+      })
       .catch((error: unknown) => logger.warn({ err: error, messageId }, 'lease renewal failed'));
   }, Math.max(50, Math.floor(deps.leaseMs / 3)));
   lease.unref();
@@ -73,6 +84,8 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   let status: Exclude<MessageStatus, 'streaming'> = 'complete';
   let errorCode: ErrorCode | undefined;
   let errorMessage = '';
+  /** Seconds the engine's provider asked to wait (ai_rate_limited), passed on in the error frame. */
+  let retryAfter: number | undefined;
 
   const sendChunk = async (text: string) => {
     content += text;
@@ -122,9 +135,11 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
       status = 'error';
       errorCode = failureCode(error);
       errorMessage = isAppError(error) ? error.message : ERROR_CODES.generation_failed.message;
+      retryAfter = isAppError(error) ? error.retryAfter : undefined;
       logger.warn({ err: error, tenantId, chatId, messageId }, 'answer generation failed');
     }
   } finally {
+    generationOver = true;
     clearInterval(lease);
   }
 
@@ -133,19 +148,29 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   const completion = completionTokens ?? estimateTokens(content);
   const responseTimeMs = Date.now() - startedAt;
 
+  // Ending the answer: first make sure it is still ours, then publish the terminal event, then
+  // store the row. Why this order (a node can die between any two steps):
+  // - Store, then publish: a crash in between leaves a finished row and no terminal event. Lease
+  //   sweepers only look at `streaming` rows, so the clients would wait for ever. A hole.
+  // - Publish, then store (this order): a crash in between leaves a `streaming` row whose
+  //   response_complete is in the chat's event log. Its lease runs out, a sweeper finds that
+  //   event, stores the row from it and publishes nothing. No hole, no second terminal event.
+  // - Publishing first means finishAssistant cannot tell us beforehand that a sweeper already
+  //   ended the answer (first terminal state wins). So the lease is renewed on condition that this
+  //   node still holds it: a sweeper that took over (this node was slow, not dead) owns the end,
+  //   and this node publishes and stores nothing. When the renewal succeeds no sweeper can claim
+  //   the row for another leaseMs, far longer than publishing and storing take.
+  let owned = true;
   try {
-    await store.messages.finishAssistant(tenantId, messageId, {
-      content,
-      status,
-      sources: finalSources,
-      model,
-      promptTokens: prompt,
-      completionTokens: completion,
-      responseTimeMs,
-    });
+    owned = await holdLease();
   } catch (error) {
-    // The lease expires and a sweeper marks the row interrupted; the visitor still gets the text.
-    logger.error({ err: error, tenantId, chatId, messageId }, 'could not store the finished answer');
+    // The database is unreachable: publish anyway (the clients are waiting). A sweeper that
+    // later finds the row still streaming stores it from the published terminal event.
+    logger.warn({ err: error, tenantId, chatId, messageId }, 'could not confirm the lease before ending an answer');
+  }
+  if (!owned) {
+    logger.warn({ tenantId, chatId, messageId, status }, 'answer already ended by a lease sweeper; not publishing a second end');
+    return;
   }
 
   try {
@@ -154,6 +179,7 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
         code: errorCode,
         message: errorMessage,
         retryable: ERROR_CODES[errorCode].retryable,
+        ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
         message_id: messageId,
         chat_id: chatId,
       });
@@ -177,5 +203,23 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
     });
   } catch (error) {
     logger.error({ err: error, tenantId, chatId, messageId }, 'could not publish the end of an answer');
+  }
+
+  try {
+    const stored = await store.messages.finishAssistant(tenantId, messageId, {
+      content,
+      status,
+      sources: finalSources,
+      model,
+      promptTokens: prompt,
+      completionTokens: completion,
+      responseTimeMs,
+    });
+    if (stored.status !== status || stored.content !== content) {
+      logger.error({ tenantId, chatId, messageId, stored: stored.status, published: status }, 'answer ended twice: the lease ran out while its end was being published');
+    }
+  } catch (error) {
+    // The lease expires and a sweeper stores the row from the terminal event just published.
+    logger.error({ err: error, tenantId, chatId, messageId }, 'could not store the finished answer');
   }
 }

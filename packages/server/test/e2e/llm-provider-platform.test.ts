@@ -343,7 +343,6 @@ for (const provider of providers) {
 
     test(
       "a provider asking for a long wait: ai_rate_limited at once, and the error frame tells the client when to retry",
-      { todo: 'chat/answer-generation.ts does not copy the AppError retryAfter into the error frame (ErrorData.retry_after)' },
       async (t) => {
         const { ws, chatId } = await joinedChat('acme');
         t.after(() => ws.close());
