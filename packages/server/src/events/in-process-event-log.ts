@@ -5,6 +5,11 @@
  * so they keep increasing across restarts without a database write per event. Appends of one chat
  * are serialised: seq order is delivery order. Recent events are kept per chat (bounded in count
  * and age) so a client that reconnects with `last_seq` gets what it missed.
+ *
+ * `retained` hands the lease sweeper whatever is still kept even when the window no longer reaches
+ * the chat's first event (a long chat), so an answer the sweeper ends on this node keeps the text
+ * its clients saw. That costs nothing while answers stream; the alternative, writing the partial
+ * text to the database while generating, would add a write of a growing text to every answer.
  */
 import type { ChatEvent, ChatEventListener, ChatEventLog, ReplayResult } from './chat-event-log.ts';
 import type { Store } from '../store/store.ts';
@@ -177,6 +182,17 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
         }
       }
       return { complete, events, lastSeq };
+    },
+
+    async retained(tenantId, chatId) {
+      const state = chats.get(chatId);
+      if (!state || state.tenantId !== tenantId) return [];
+      // Appends in flight first, so the newest events are included.
+      await enqueue(state, async () => undefined);
+      trim(state, Date.now());
+      const events: ChatEvent[] = [];
+      for (let index = state.head; index < state.events.length; index += 1) events.push(state.events[index]!.event);
+      return events;
     },
 
     async close() {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatEvent } from '../../src/events/chat-event-log.ts';
 import { createInProcessEventLog } from '../../src/events/in-process-event-log.ts';
+import { LeaseSweeper } from '../../src/chat/lease-sweeper.ts';
 import { openStore } from '../../src/store/open-store.ts';
 
 async function setup(t: { after(fn: () => Promise<void> | void): void }) {
@@ -75,4 +76,43 @@ test('a listener that throws does not stop delivery to the others', async (t) =>
   unsubscribe();
   await log.append(event(chatId, 2));
   assert.deepEqual(seen, [1]);
+});
+
+test('retained returns what is still kept of a chat whose window no longer reaches its start', async (t) => {
+  const { store, chatId } = await setup(t);
+  const log = createInProcessEventLog(store, { maxEventsPerChat: 5 });
+  t.after(() => log.close());
+  for (let i = 0; i < 12; i += 1) await log.append(event(chatId, i));
+  assert.equal((await log.replay('t1', chatId, 0)).complete, false);
+  assert.deepEqual((await log.retained!('t1', chatId)).map((e) => e.seq), [8, 9, 10, 11, 12]);
+  assert.deepEqual(await log.retained!('another-tenant', chatId), [], 'another tenant sees nothing');
+  assert.deepEqual(await log.retained!('t1', 'chat_unknown'), []);
+});
+
+test('an answer the sweeper ends on a single node keeps its text in a long chat', async (t) => {
+  const { store, chatId } = await setup(t);
+  const log = createInProcessEventLog(store, { maxEventsPerChat: 8 });
+  t.after(() => log.close());
+  // A long conversation: its first events have left the window.
+  for (let i = 0; i < 20; i += 1) await log.append({ ...event(chatId, i), type: 'message_received', messageId: `old-${i}` });
+  const { message: user } = await store.messages.insertUser('t1', { chatId, content: 'Tell me a story', clientMessageId: null });
+  const assistant = await store.messages.startAssistant('t1', {
+    chatId,
+    replyTo: user.id,
+    leaseOwner: 'stalled-node',
+    leaseExpiresAt: new Date(Date.now() - 1000).toISOString(),
+  });
+  const base = { tenantId: 't1', chatId, messageId: assistant.id };
+  await log.append({ ...base, type: 'response_start', data: { message_id: assistant.id } });
+  for (const [index, content] of ['Once ', 'upon ', 'a time'].entries()) {
+    await log.append({ ...base, type: 'response_chunk', data: { message_id: assistant.id, content, chunk_index: index } });
+  }
+  const ends: ChatEvent[] = [];
+  log.subscribe(chatId, (e) => {
+    if (e.type === 'response_complete') ends.push(e);
+  });
+  const outcome = await new LeaseSweeper({ store, eventLog: log, nodeId: 'this-node' }).sweepOnce();
+  assert.equal(outcome.interrupted, 1);
+  assert.equal(ends[0]?.data.content, 'Once upon a time', 'the terminal event carries the text the clients saw');
+  assert.equal((await store.messages.get('t1', assistant.id))?.content, 'Once upon a time');
 });
