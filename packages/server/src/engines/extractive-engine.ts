@@ -98,5 +98,5 @@ export function createExtractiveEngine(options: ExtractiveEngineOptions = {}): A
     };
   }
 
-  return { name: EXTRACTIVE_MODEL, stream };
+  return { name: EXTRACTIVE_MODEL, modelFor: () => EXTRACTIVE_MODEL, stream };
 }
