@@ -21,6 +21,10 @@ export interface ConnectionView {
 export function describeConnection(chat: ChatSnapshot | null, online: boolean, strings: Strings): ConnectionView {
   const state = chat?.connection.state ?? 'connecting';
   const queued = chat?.messages.some((message) => message.status === 'queued') ?? false;
+  // The browser knows first when the network is gone (the socket may take a heartbeat to notice).
+  if (!online && state !== 'failed' && state !== 'closed') {
+    return { tone: 'busy', status: strings.statusOffline, banner: strings.stateOffline, reason: null, canRetry: false };
+  }
   switch (state) {
     case 'ready':
       return { tone: 'ready', status: strings.stateOnline, banner: null, reason: null, canRetry: false };
@@ -40,7 +44,7 @@ export function describeConnection(chat: ChatSnapshot | null, online: boolean, s
       // connection attempt after a loss (attempt > 0) is still "reconnecting" to the visitor: the
       // header must not flicker between "connecting" and "reconnecting" on every attempt.
       const recovering = state === 'reconnecting' || (chat?.connection.attempt ?? 0) > 0;
-      if (!online || (queued && recovering)) {
+      if (queued && recovering) {
         return { tone: 'busy', status: strings.statusOffline, banner: strings.stateOffline, reason: null, canRetry: false };
       }
       if (recovering) {

@@ -154,3 +154,34 @@ test('a visitor whose identity was lost starts a new conversation instead of hit
   assert.equal(engine.questions.filter((q) => q === 'After the loss').length, 1, 'the message was answered once');
   await page.close();
 });
+
+test('dark colour scheme and reduced motion are respected', async () => {
+  const page = await env.browser.newPage({ colorScheme: 'dark', reducedMotion: true });
+  await openPage(page, `${env.tp.url}/`);
+  await launcher(page).click();
+  const dialog = chatDialog(page);
+  await dialog.waitFor();
+  const style = await dialog.evaluate((element) => {
+    const computed = getComputedStyle(element);
+    return { background: computed.backgroundColor, animation: Number.parseFloat(computed.animationDuration) };
+  });
+  assert.equal(style.background, 'rgb(27, 30, 36)', 'dark surface');
+  assert.ok(style.animation < 0.01, `no opening animation, got ${style.animation}s`);
+  await page.close();
+});
+
+test('going offline says so, and the chat comes back online by itself', async () => {
+  const page = await env.browser.newPage();
+  await openPage(page, `${env.tp.url}/`);
+  await launcher(page).click();
+  const dialog = chatDialog(page);
+  await dialog.getByText('Online').waitFor();
+  await env.browser.context.setOffline(true);
+  try {
+    await dialog.getByRole('status').getByText('Offline — your message will be sent when the connection returns').waitFor();
+  } finally {
+    await env.browser.context.setOffline(false);
+  }
+  await dialog.getByText('Online').waitFor({ timeout: 30_000 });
+  await page.close();
+});

@@ -55,7 +55,9 @@ test('a question gets an answer that streams in, then shows its sources', async 
   assert.equal(await sources.getAttribute('href'), TEST_SOURCES[0]!.url);
   await log.getByText(TEST_SOURCES[1]!.title).waitFor(); // a source without URL is shown as text
 
-  const growth = await answerGrowth(page);
+  const { lengths: growth, typingBeforeText } = await answerGrowth(page);
+  assert.ok(typingBeforeText, 'the typing indicator showed until the first chunk');
+  assert.equal(await conversation(page).locator('.typing').count(), 0, 'and is gone once the answer is there');
   assert.ok(growth.length >= 5, `the answer grew in steps, saw ${JSON.stringify(growth)}`);
   assert.ok(growth.every((length, index) => index === 0 || length > growth[index - 1]!), `lengths only grow: ${JSON.stringify(growth)}`);
   assert.equal(await log.getByRole('strong').first().textContent(), 'one script tag', 'Markdown is rendered');

@@ -86,6 +86,7 @@ test('connection wording is honest in every state', () => {
   const queued = { messages: [{ id: 'l1', clientMessageId: 'l1', role: 'user' as const, content: 'hi', status: 'queued' as const, sources: [], createdAt: '' }] };
   assert.equal(describeConnection(snapshot('reconnecting', queued, 1), true, en).banner, en.stateOffline);
   assert.equal(describeConnection(snapshot('connecting'), false, en).banner, en.stateOffline);
+  assert.equal(describeConnection(snapshot('ready'), false, en).banner, en.stateOffline, 'the browser says offline before the socket notices');
   const failed = describeConnection(snapshot('failed', {}, 0, 'Invalid API key'), true, en);
   assert.deepEqual(failed, { tone: 'failed', status: 'Could not connect', banner: 'Could not connect', reason: 'Invalid API key', canRetry: true });
   assert.equal(describeConnection(snapshot('closed'), true, en).canRetry, true);

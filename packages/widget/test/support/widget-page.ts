@@ -46,20 +46,25 @@ export async function recordAnswerGrowth(page: Page): Promise<void> {
   await page.evaluate(() => {
     const root = document.querySelector('miptech-chat')?.shadowRoot;
     if (!root) throw new Error('widget shadow root missing');
-    const w = window as unknown as { __growth: number[] };
+    const w = window as unknown as { __growth: number[]; __typingFirst: boolean };
     w.__growth = [];
+    w.__typingFirst = false;
     const observer = new MutationObserver(() => {
       const bubbles = root.querySelectorAll('.row.assistant:not(.greeting) .bubble:not(.typing)');
       const last = bubbles[bubbles.length - 1];
       const length = last?.textContent?.length ?? 0;
+      if (w.__growth.length === 0 && length === 0 && root.querySelector('.typing')) w.__typingFirst = true;
       if (length > 0 && w.__growth[w.__growth.length - 1] !== length) w.__growth.push(length);
     });
     observer.observe(root, { subtree: true, childList: true, characterData: true });
   });
 }
 
-export async function answerGrowth(page: Page): Promise<number[]> {
-  return page.evaluate(() => (window as unknown as { __growth: number[] }).__growth);
+export async function answerGrowth(page: Page): Promise<{ lengths: number[]; typingBeforeText: boolean }> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __growth: number[]; __typingFirst: boolean };
+    return { lengths: w.__growth, typingBeforeText: w.__typingFirst };
+  });
 }
 
 /** Runs in the page: facts about the widget's shadow DOM. */
