@@ -62,7 +62,7 @@ function escapeHtml(value: string): string {
 }
 
 /** Fills `{{NAME}}` placeholders with HTML-escaped values; unknown names are left empty. */
-export function fillTemplate(template: string, values: Record<string, string>): string {
+function fillTemplate(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (_match, name: string) => escapeHtml(values[name] ?? ''));
 }
 
