@@ -2,12 +2,14 @@
  * The embedded default: one SQLite file through better-sqlite3. WAL lets readers proceed while
  * a write commits; busy_timeout makes a second process (the CLI next to a running server) wait
  * for the lock instead of failing; synchronous=NORMAL is durable across crashes of the process
- * in WAL mode and much faster than FULL.
+ * in WAL mode and much faster than FULL. Prepared statements are reused per SQL text
+ * (cached-statement-database.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import { cacheStatements } from './cached-statement-database.ts';
 import type { StoreDatabase } from './database-schema.ts';
 import { SqliteKnowledgeIndex } from './sqlite-knowledge-index.ts';
 import { sqliteSearchMigration } from './sqlite-search-migration.ts';
@@ -24,7 +26,7 @@ export function openSqliteDialect(path: string): StoreDialect {
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
-  const db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: cacheStatements(database) }) });
   return {
     name: 'sqlite',
     db,
