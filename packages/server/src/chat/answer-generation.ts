@@ -38,6 +38,12 @@ export interface GenerationInput {
   /** The assistant row, already inserted as `streaming`. */
   assistant: MessageRecord;
   controller: AbortController;
+  /**
+   * Called when the terminal event is about to be published before the row is stored (shared
+   * event log): from then until generateAnswer resolves, a client may know the answer ended while
+   * its row is not stored yet.
+   */
+  onEnding?: () => void;
 }
 
 const HISTORY_TURNS = 10;
@@ -148,78 +154,109 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   const completion = completionTokens ?? estimateTokens(content);
   const responseTimeMs = Date.now() - startedAt;
 
-  // Ending the answer: first make sure it is still ours, then publish the terminal event, then
-  // store the row. Why this order (a node can die between any two steps):
+  const publishEnd = async (): Promise<void> => {
+    try {
+      if (errorCode) {
+        await emit('error', {
+          code: errorCode,
+          message: errorMessage,
+          retryable: ERROR_CODES[errorCode].retryable,
+          ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
+          message_id: messageId,
+          chat_id: chatId,
+        });
+      }
+      await emit('response_complete', {
+        message_id: messageId,
+        user_message_id: userMessage.id,
+        chat_id: chatId,
+        content,
+        role: 'assistant',
+        status,
+        sources: finalSources,
+        llm_model: model,
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: prompt + completion,
+        response_time_ms: responseTimeMs,
+        created_at: assistant.createdAt,
+        message: { id: messageId, role: 'assistant', content, created_at: assistant.createdAt },
+        ...(errorCode ? { error_code: errorCode } : {}),
+      });
+    } catch (error) {
+      logger.error({ err: error, tenantId, chatId, messageId }, 'could not publish the end of an answer');
+    }
+  };
+  /** Stores the row; the stored message, or null when the database failed. */
+  const storeEnd = async (): Promise<MessageRecord | null> => {
+    try {
+      return await store.messages.finishAssistant(tenantId, messageId, {
+        content,
+        status,
+        sources: finalSources,
+        model,
+        promptTokens: prompt,
+        completionTokens: completion,
+        responseTimeMs,
+      });
+    } catch (error) {
+      // The lease runs out and a sweeper finishes the row (from the terminal event, when published).
+      logger.error({ err: error, tenantId, chatId, messageId }, 'could not store the finished answer');
+      return null;
+    }
+  };
+  /** finishAssistant keeps the first terminal state: a row that differs was ended by a lease sweeper. */
+  const endedByOther = (stored: MessageRecord) =>
+    stored.status !== status || stored.content !== content || stored.responseTimeMs !== responseTimeMs;
+
+  if (controller.signal.reason === 'lease-lost') return; // the sweeper that took over ends it
+
+  // Ending the answer: publish the terminal event and store the row, in the order that leaves no
+  // hole when the node dies between the two.
+  if (!eventLog.outlivesProcess) {
+    // One process, in-process log: a crash takes the log and every socket with it, so nothing could
+    // recover a published end anyway; the clients reconnect and reload the history. Storing first
+    // means that history has the answer (publishing first would leave a streaming row that the
+    // sweeper can only end with the text stored before, i.e. none), and that a client reading
+    // history right after response_complete finds it stored. finishAssistant tells whether a
+    // lease sweeper ended the answer first (this node was slow): then its end is the only one.
+    const stored = await storeEnd();
+    if (stored && endedByOther(stored)) {
+      logger.warn({ tenantId, chatId, messageId, status }, 'answer already ended by a lease sweeper; not publishing a second end');
+      return;
+    }
+    await publishEnd();
+    return;
+  }
+
+  // Shared log (Redis), several nodes:
   // - Store, then publish: a crash in between leaves a finished row and no terminal event. Lease
   //   sweepers only look at `streaming` rows, so the clients would wait for ever. A hole.
   // - Publish, then store (this order): a crash in between leaves a `streaming` row whose
-  //   response_complete is in the chat's event log. Its lease runs out, a sweeper finds that
-  //   event, stores the row from it and publishes nothing. No hole, no second terminal event.
-  // - Publishing first means finishAssistant cannot tell us beforehand that a sweeper already
-  //   ended the answer (first terminal state wins). So the lease is renewed on condition that this
-  //   node still holds it: a sweeper that took over (this node was slow, not dead) owns the end,
-  //   and this node publishes and stores nothing. When the renewal succeeds no sweeper can claim
-  //   the row for another leaseMs, far longer than publishing and storing take.
+  //   response_complete is in the log. Its lease runs out, a sweeper finds that event, stores the
+  //   row from it and publishes nothing. No hole, no second terminal event.
+  // Publishing first, finishAssistant cannot tell beforehand whether a sweeper already ended the
+  // answer (first terminal state wins). So the lease is renewed on condition that this node still
+  // holds it: when a sweeper took over, this node publishes and stores nothing; when the renewal
+  // succeeds, no sweeper can claim the row for another leaseMs, far longer than the two steps take.
+  // Readers on this node wait for the row in between (ChatService.answersStored); a history read
+  // on another node in that instant may still see the answer streaming.
   let owned = true;
   try {
     owned = await holdLease();
   } catch (error) {
-    // The database is unreachable: publish anyway (the clients are waiting). A sweeper that
-    // later finds the row still streaming stores it from the published terminal event.
+    // The database is unreachable: publish anyway (the clients are waiting). A sweeper that later
+    // finds the row still streaming stores it from the published terminal event.
     logger.warn({ err: error, tenantId, chatId, messageId }, 'could not confirm the lease before ending an answer');
   }
   if (!owned) {
     logger.warn({ tenantId, chatId, messageId, status }, 'answer already ended by a lease sweeper; not publishing a second end');
     return;
   }
-
-  try {
-    if (errorCode) {
-      await emit('error', {
-        code: errorCode,
-        message: errorMessage,
-        retryable: ERROR_CODES[errorCode].retryable,
-        ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
-        message_id: messageId,
-        chat_id: chatId,
-      });
-    }
-    await emit('response_complete', {
-      message_id: messageId,
-      user_message_id: userMessage.id,
-      chat_id: chatId,
-      content,
-      role: 'assistant',
-      status,
-      sources: finalSources,
-      llm_model: model,
-      prompt_tokens: prompt,
-      completion_tokens: completion,
-      total_tokens: prompt + completion,
-      response_time_ms: responseTimeMs,
-      created_at: assistant.createdAt,
-      message: { id: messageId, role: 'assistant', content, created_at: assistant.createdAt },
-      ...(errorCode ? { error_code: errorCode } : {}),
-    });
-  } catch (error) {
-    logger.error({ err: error, tenantId, chatId, messageId }, 'could not publish the end of an answer');
-  }
-
-  try {
-    const stored = await store.messages.finishAssistant(tenantId, messageId, {
-      content,
-      status,
-      sources: finalSources,
-      model,
-      promptTokens: prompt,
-      completionTokens: completion,
-      responseTimeMs,
-    });
-    if (stored.status !== status || stored.content !== content) {
-      logger.error({ tenantId, chatId, messageId, stored: stored.status, published: status }, 'answer ended twice: the lease ran out while its end was being published');
-    }
-  } catch (error) {
-    // The lease expires and a sweeper stores the row from the terminal event just published.
-    logger.error({ err: error, tenantId, chatId, messageId }, 'could not store the finished answer');
+  input.onEnding?.();
+  await publishEnd();
+  const stored = await storeEnd();
+  if (stored && endedByOther(stored)) {
+    logger.error({ tenantId, chatId, messageId, stored: stored.status, published: status }, 'answer ended twice: the lease ran out while its end was being published');
   }
 }

@@ -51,6 +51,10 @@ interface RunningAnswer {
 }
 
 const MINUTE = 60_000;
+/** Longest wait of a read for an answer's row to be stored after its end was published. */
+const STORED_WAIT_MS = 2000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class ChatService {
   private readonly generation: GenerationDeps;
@@ -58,6 +62,8 @@ export class ChatService {
   private readonly running = new Map<string, RunningAnswer>();
   /** User messages whose answer is being started or generated (guards against a resend racing the first send). */
   private readonly answering = new Set<string>();
+  /** Answers whose end is published but whose row is not stored yet, by `tenant id + chat id`. */
+  private readonly ending = new Map<string, Set<Promise<void>>>();
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.generation = {
@@ -133,6 +139,21 @@ export class ChatService {
     return { message, duplicate };
   }
 
+  /**
+   * Waits until the answers of this chat whose end was already published on this node are stored.
+   * An answer's terminal event goes out just before its row is written (so a crash in between
+   * cannot leave clients without an end, see answer-generation.ts); a client that reads history,
+   * or sends its next message, right after `response_complete` must still find the answer stored.
+   * Usually nothing to wait for; bounded in any case.
+   */
+  async answersStored(tenantId: string, chatId: string): Promise<void> {
+    const ending = this.ending.get(`${tenantId} ${chatId}`);
+    if (!ending) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(ending), new Promise<void>((resolve) => (timer = setTimeout(resolve, STORED_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
   /** Aborts the chat's running answers (or one of them); they end as `stopped`. */
   stopGeneration(tenantId: string, chatId: string, assistantMessageId: string | null): number {
     let stopped = 0;
@@ -156,10 +177,12 @@ export class ChatService {
     const graceOver = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), graceMs);
     });
-    // Answers may still be starting (between commit and insert): poll until none are left.
+    // Answers may still be starting (between commit and insert): poll until none are left. With
+    // none running yet, wait on the timer alone: all() of nothing resolves at once, and a loop of
+    // microtasks would never let those answers' database calls complete.
     const settled = (async () => {
       while (this.running.size > 0 || this.answering.size > 0) {
-        await Promise.race([all(), new Promise((resolve) => setTimeout(resolve, 20))]);
+        await (this.running.size > 0 ? Promise.race([all(), delay(20)]) : delay(20));
       }
       return 'done' as const;
     })();
@@ -177,6 +200,8 @@ export class ChatService {
     try {
       // A resend is answered only when its first answer never started (e.g. the node died in between).
       if (duplicate && (await store.messages.findReply(tenant.id, userMessage.id))) return;
+      // The previous answer belongs in this one's conversation history.
+      await this.answersStored(tenant.id, chatId);
       const assistant = await store.messages.startAssistant(tenant.id, {
         chatId,
         replyTo: userMessage.id,
@@ -186,9 +211,20 @@ export class ChatService {
       const controller = new AbortController();
       const answer: RunningAnswer = { tenantId: tenant.id, chatId, userMessageId: userMessage.id, controller, done: Promise.resolve() };
       this.running.set(assistant.id, answer);
-      answer.done = generateAnswer(this.generation, { tenant, chatId, userMessage, assistant, controller })
+      const chatKey = `${tenant.id} ${chatId}`;
+      const onEnding = () => {
+        const set = this.ending.get(chatKey) ?? new Set();
+        set.add(answer.done);
+        this.ending.set(chatKey, set);
+      };
+      answer.done = generateAnswer(this.generation, { tenant, chatId, userMessage, assistant, controller, onEnding })
         .catch((error: unknown) => logger.error({ err: error, chatId }, 'answer generation crashed'))
-        .finally(() => this.running.delete(assistant.id));
+        .finally(() => {
+          this.running.delete(assistant.id);
+          const set = this.ending.get(chatKey);
+          set?.delete(answer.done);
+          if (set?.size === 0) this.ending.delete(chatKey);
+        });
       await answer.done;
     } catch (error) {
       logger.error({ err: error, tenantId: tenant.id, chatId, userMessageId: userMessage.id }, 'could not start an answer');

@@ -36,5 +36,11 @@ export interface ChatEventLog {
    * its chunks). A log that cannot offer more than `replay` leaves it out.
    */
   retained?(tenantId: string, chatId: string): Promise<ChatEvent[]>;
+  /**
+   * Optional: true when appended events outlive this process (another node reads them after it
+   * died), as with Redis. Decides whether an answer's end is published before or after its row is
+   * stored (see chat/answer-generation.ts). Absent means false.
+   */
+  readonly outlivesProcess?: boolean;
   close(): Promise<void>;
 }

@@ -74,6 +74,8 @@ interface LocalSeqBlock {
 const RECENT_IDS_KEPT = 256;
 
 export class RedisChatEventLog implements ChatEventLog {
+  /** Events are in Redis: a lease sweeper on another node finds them after this node died. */
+  readonly outlivesProcess = true;
   private readonly commands: Redis;
   private readonly subscriber: Redis;
   private readonly options: Required<Omit<RedisChatEventLogOptions, 'logger'>> & { logger: RedisLogger | undefined };

@@ -91,6 +91,7 @@ const chatRoutes: FastifyPluginAsync<PlatformServices> = async (app, services) =
     query.finish();
     requireScope(principal, SCOPES.chatSend, SCOPES.chatCreate);
     const chat = await services.chats.getChat(principal, chatId);
+    await services.chats.answersStored(tenant.id, chat.id);
     const { items, hasMore } = await services.store.messages.list(tenant.id, chat.id, { limit, before });
     const page: Page<MessageResource> = {
       items: items.map(toMessageResource),
