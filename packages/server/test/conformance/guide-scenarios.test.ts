@@ -144,15 +144,10 @@ describe('common test scenarios (guide §10)', () => {
     const { ws } = await connectAndJoin(tp.wsUrl(), { chatId: created.body.id, token });
     ws.send({ type: 'user_message', data: { text: 'endless' } });
     await ws.waitFor((frame) => frame.type === 'response_chunk');
-    // Keep the data past close() and read the stored answer through a new platform on it.
-    await tp.close({ graceMs: 100, keepData: true });
+    // Shut down with a short grace period and read the stored answer through a new platform on the same data.
+    const reopened = await tp.restart({ graceMs: 100 });
+    t.after(() => reopened.close());
     assert.equal((await ws.waitForClose()).code, 1001);
-    const reopened = await startTestPlatform({ dataDir: tp.dataDir });
-    t.after(async () => {
-      await reopened.close();
-      const { rmSync } = await import('node:fs');
-      rmSync(tp.dataDir, { recursive: true, force: true });
-    });
     const messages = await reopened.platform.services.store.messages.list(reopened.tenantId, created.body.id, { limit: 10 });
     const assistant = messages.items.find((m) => m.role === 'assistant')!;
     assert.equal(assistant.status, 'interrupted');

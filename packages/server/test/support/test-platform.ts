@@ -1,8 +1,13 @@
 /**
- * Starts a real platform for a test: 127.0.0.1, port 0, a fresh temporary DATA_DIR (SQLite file
- * inside it unless a PostgreSQL test database is given), silent logs, and by default the scripted
- * engine instead of the extractive one. Returns helpers to mint tokens, create tenants, build
- * URLs and restart on the same port and data (for shutdown/reconnect tests).
+ * Starts a real platform for a test: 127.0.0.1, port 0, a fresh temporary DATA_DIR, silent logs,
+ * and by default the scripted engine instead of the extractive one. Returns helpers to mint
+ * tokens, create tenants, build URLs and restart on the same port and data (for shutdown/reconnect
+ * tests).
+ *
+ * The store is the dialect table of the platform-level suites: `TEST_STORE=sqlite` (the default: a
+ * SQLite file in DATA_DIR) or `TEST_STORE=postgres` (a schema of its own per platform in the
+ * database at TEST_DATABASE_URL, dropped on close; a restart keeps it). `npm test` runs these
+ * suites once per dialect. A test that passes `database` chooses for itself.
  *
  *   const tp = await startTestPlatform();
  *   t.after(() => tp.close());
@@ -17,7 +22,7 @@ import { SCOPES } from '@miptech/protocol';
 import { createPlatform, type Platform, type PlatformOverrides } from '../../src/app.ts';
 import { loadConfig, type PlatformConfig } from '../../src/config.ts';
 import type { CreatedTenant, TenantSettings } from '../../src/store/store.ts';
-import type { TestDatabase } from '../store/test-databases.ts';
+import { dropSchema, type TestDatabase } from '../store/test-databases.ts';
 import { createScriptedEngine } from './scripted-engine.ts';
 
 export interface StartTestPlatformOptions {
@@ -27,8 +32,8 @@ export interface StartTestPlatformOptions {
   overrides?: Omit<PlatformOverrides, 'engine'> & { engine?: PlatformOverrides['engine'] | null };
   /** Reuse a data directory (it is then not deleted on close). */
   dataDir?: string;
-  /** A database from test/store/test-databases.ts (e.g. PostgreSQL); default SQLite in DATA_DIR. */
-  database?: TestDatabase;
+  /** Where the data lives (e.g. a database from test/store/test-databases.ts); default per TEST_STORE. */
+  database?: Pick<TestDatabase, 'databaseUrl' | 'schema'>;
   /** Listen on this port instead of a free one. */
   port?: number;
 }
@@ -68,7 +73,36 @@ export interface TestPlatform {
 
 export const ALLOWED_TEST_ORIGIN = 'http://localhost:3000';
 
+const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The store of platforms started without `database`: TEST_STORE, `sqlite` unless set. */
+export function testStore(): 'sqlite' | 'postgres' {
+  const value = process.env.TEST_STORE?.trim() || 'sqlite';
+  if (value !== 'sqlite' && value !== 'postgres') throw new Error(`TEST_STORE must be sqlite or postgres, got: ${value}`);
+  return value;
+}
+
+/** A PostgreSQL schema of its own (created by the platform's migrations) and how to drop it. */
+function postgresPlatformDatabase(): { databaseUrl: string; schema: string; drop(): Promise<void> } {
+  const configured = process.env.TEST_DATABASE_URL;
+  if (configured === '') throw new Error('TEST_STORE=postgres needs a PostgreSQL database, but TEST_DATABASE_URL is set to an empty string');
+  const databaseUrl = configured ?? DEFAULT_POSTGRES_URL;
+  const schema = `platform_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  return { databaseUrl, schema, drop: () => dropSchema(databaseUrl, schema) };
+}
+
 export async function startTestPlatform(options: StartTestPlatformOptions = {}): Promise<TestPlatform> {
+  if (options.database === undefined && testStore() === 'postgres') {
+    const owned = postgresPlatformDatabase();
+    const database = { databaseUrl: owned.databaseUrl, schema: owned.schema };
+    try {
+      return withCleanup(await startTestPlatform({ ...options, database }), owned.drop);
+    } catch (error) {
+      await owned.drop().catch(() => undefined);
+      throw error;
+    }
+  }
+
   const ownsDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'miptech-test-'));
   const env: Record<string, string> = {
@@ -83,6 +117,7 @@ export async function startTestPlatform(options: StartTestPlatformOptions = {}):
   if (options.database) {
     env.DATABASE_URL = options.database.databaseUrl;
     if (options.database.schema) env.DATABASE_SCHEMA = options.database.schema;
+    // PostgreSQL needs the secret from the environment (SQLite keeps a generated one in DATA_DIR).
     env.JWT_SECRET = `test-secret-${randomBytes(24).toString('hex')}`;
   }
   Object.assign(env, options.env);
@@ -135,17 +170,11 @@ export async function startTestPlatform(options: StartTestPlatformOptions = {}):
     },
     async restart(restartOptions = {}) {
       await platform.close({ graceMs: restartOptions.graceMs ?? 2000 });
-      return startTestPlatform({ ...options, dataDir, port, env: { ...options.env, NODE_ID: `test-${randomBytes(3).toString('hex')}` } }).then((next) => {
-        // The restarted platform owns the directory when this one did.
-        if (!ownsDir) return next;
-        const close = next.close.bind(next);
-        return Object.assign(next, {
-          close: async (closeOptions: { graceMs?: number; keepData?: boolean } = {}) => {
-            await close({ ...closeOptions, keepData: true });
-            if (!closeOptions.keepData) rmSync(dataDir, { recursive: true, force: true });
-          },
-        });
-      });
+      // Same port, data directory, database and secret (tokens minted before stay valid).
+      const env = { ...options.env, NODE_ID: `test-${randomBytes(3).toString('hex')}`, ...(options.database ? { JWT_SECRET: config.jwtSecret } : {}) };
+      const next = await startTestPlatform({ ...options, dataDir, port, env });
+      // The restarted platform owns the directory when this one did.
+      return ownsDir ? withCleanup(next, async () => rmSync(dataDir, { recursive: true, force: true })) : next;
     },
     async close(closeOptions = {}) {
       await platform.close({ graceMs: closeOptions.graceMs ?? 1000 });
@@ -153,4 +182,20 @@ export async function startTestPlatform(options: StartTestPlatformOptions = {}):
     },
   };
   return tp;
+}
+
+/**
+ * Runs `cleanup` after the platform's own close (unless `keepData`), and hands it on to the
+ * platforms `restart()` returns, which use the same data.
+ */
+function withCleanup(tp: TestPlatform, cleanup: () => Promise<void>): TestPlatform {
+  const close = tp.close.bind(tp);
+  const restart = tp.restart.bind(tp);
+  return Object.assign(tp, {
+    close: async (closeOptions: { graceMs?: number; keepData?: boolean } = {}) => {
+      await close({ ...closeOptions, keepData: true });
+      if (!closeOptions.keepData) await cleanup();
+    },
+    restart: async (restartOptions?: { graceMs?: number }) => withCleanup(await restart(restartOptions), cleanup),
+  });
 }
