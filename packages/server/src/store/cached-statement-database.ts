@@ -15,6 +15,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { LruMap } from '../lru-map.ts';
 
 /** Distinct SQL texts kept; the app has a few dozen, the bound stops a text built per call (batch inserts) from growing it. */
 const DEFAULT_CAPACITY = 256;
@@ -26,23 +27,14 @@ export interface CachedStatementDatabase extends SqliteDatabase {
 
 /** Wraps `database` so `prepare` returns a cached statement per SQL text (least recently used dropped first). */
 export function cacheStatements(database: BetterSqlite3.Database, capacity = DEFAULT_CAPACITY): CachedStatementDatabase {
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
-  // A Map iterates in insertion order: re-inserting on a hit keeps the least recently used first.
-  const cache = new Map<string, BetterSqlite3.Statement>();
+  const cache = new LruMap<string, BetterSqlite3.Statement>(capacity);
   return {
     prepare(sql: string): SqliteStatement {
       const cached = cache.get(sql);
-      if (cached !== undefined && !cached.busy) {
-        cache.delete(sql);
-        cache.set(sql, cached);
-        return cached;
-      }
+      if (cached !== undefined && !cached.busy) return cached;
       const statement = database.prepare(sql);
-      // A busy cached statement stays where it is (its iterator still runs); this one is used once.
-      if (cached === undefined) {
-        if (cache.size >= capacity) cache.delete(cache.keys().next().value!);
-        cache.set(sql, statement);
-      }
+      // A busy cached statement stays cached (its iterator still runs); this one is used once.
+      if (cached === undefined) cache.set(sql, statement);
       return statement;
     },
     close() {
