@@ -1,11 +1,16 @@
 /**
  * Signs and verifies the platform's JWTs: HS256 only (an algorithm allow-list, so `alg: none` or
- * an RS/HS confusion can never pass), with the key imported once as a WebCrypto key.
+ * an RS/HS confusion can never pass). Signing goes through jose; verification, on every REST
+ * request and WebSocket join, is a synchronous node:crypto HMAC with jose's rules
+ * (hs256-verifier.ts), and a token verified once is remembered (bounded) so its next use costs a
+ * map lookup and the clock check: a widget sends the same token with each request of its session.
  * Claims: `tenant_id`, `scope` (array or space-separated string), `exp` (seconds), `sub`.
  */
-import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { SignJWT } from 'jose';
 import { parseScopeClaim } from '@miptech/protocol';
 import { AppError } from '../errors.ts';
+import { Hs256VerificationError, checkTimeClaims, verifyHs256Signature, type SignedClaims } from './hs256-verifier.ts';
+import { LruMap } from '../lru-map.ts';
 
 export interface VerifiedToken {
   tenantId: string;
@@ -34,48 +39,59 @@ export interface TokenService {
   verifyRecentlyExpired(token: string, maxExpiredSeconds: number): Promise<VerifiedToken | null>;
 }
 
-const ALGORITHMS = ['HS256'];
 /** An `exp` this large was written in milliseconds (the guide's sample does that); reject it. */
 const MAX_PLAUSIBLE_EXP_SECONDS = 100_000_000_000;
 const MAX_TOKEN_LENGTH = 8192;
 
-function toVerified(payload: JWTPayload): VerifiedToken {
+function toVerified(payload: Record<string, unknown>): VerifiedToken {
   const tenantId = payload['tenant_id'];
   if (typeof tenantId !== 'string' || tenantId === '') {
     throw new AppError('invalid_token', 'Token has no tenant_id claim');
   }
-  if (typeof payload.exp !== 'number') throw new AppError('invalid_token', 'Token has no exp claim');
-  if (payload.exp > MAX_PLAUSIBLE_EXP_SECONDS) {
+  const exp = payload['exp'];
+  if (typeof exp !== 'number') throw new AppError('invalid_token', 'Token has no exp claim');
+  if (exp > MAX_PLAUSIBLE_EXP_SECONDS) {
     throw new AppError('invalid_token', 'Token exp must be in seconds, not milliseconds');
   }
   return {
     tenantId,
-    scopes: parseScopeClaim(payload['scope'] ?? payload['scopes']),
-    subject: typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : null,
-    expiresAt: payload.exp,
+    scopes: Object.freeze(parseScopeClaim(payload['scope'] ?? payload['scopes'])) as string[],
+    subject: typeof payload['sub'] === 'string' && payload['sub'] !== '' ? payload['sub'] : null,
+    expiresAt: exp,
   };
 }
 
-export async function createTokenService(secret: string): Promise<TokenService> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign', 'verify'],
-  );
+export interface TokenServiceOptions {
+  /** Verified tokens remembered (least recently used dropped first). @default 10000 */
+  cacheSize?: number;
+}
 
-  async function verifyWith(token: string, clockTolerance: number): Promise<VerifiedToken> {
+export async function createTokenService(secret: string, options: TokenServiceOptions = {}): Promise<TokenService> {
+  const secretBytes = Buffer.from(secret, 'utf8');
+  const key = await crypto.subtle.importKey('raw', secretBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  /** Tokens whose signature and claims were good, by the token text; their clock is checked at each use. */
+  const cache = new LruMap<string, { claims: Pick<SignedClaims, 'exp' | 'nbf'>; verified: VerifiedToken }>(options.cacheSize ?? 10_000);
+
+  function verifyWith(token: string, clockTolerance: number): VerifiedToken {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
       throw new AppError('invalid_token');
     }
+    const now = Math.floor(Date.now() / 1000);
     try {
-      const { payload } = await jwtVerify(token, key, { algorithms: ALGORITHMS, clockTolerance, requiredClaims: ['exp'] });
-      return toVerified(payload);
+      const cached = cache.get(token);
+      if (cached) {
+        checkTimeClaims(cached.claims, now, clockTolerance);
+        return cached.verified;
+      }
+      const claims = verifyHs256Signature(token, secretBytes);
+      checkTimeClaims(claims, now, clockTolerance);
+      // Frozen: the same object is handed to every later user of this token.
+      const verified = Object.freeze(toVerified(claims.payload));
+      cache.set(token, { claims: { exp: claims.exp, nbf: claims.nbf }, verified });
+      return verified;
     } catch (error) {
-      if (error instanceof AppError) throw error;
-      if (error instanceof joseErrors.JWTExpired) throw new AppError('token_expired');
-      throw new AppError('invalid_token');
+      if (error instanceof Hs256VerificationError) throw new AppError(error.failure === 'expired' ? 'token_expired' : 'invalid_token');
+      throw error;
     }
   }
 
@@ -90,10 +106,10 @@ export async function createTokenService(secret: string): Promise<TokenService> 
       if (subject) jwt = jwt.setSubject(subject);
       return { token: await jwt.sign(key), expiresAt };
     },
-    verify: (token) => verifyWith(token, 0),
+    verify: async (token) => verifyWith(token, 0),
     async verifyRecentlyExpired(token, maxExpiredSeconds) {
       try {
-        return await verifyWith(token, maxExpiredSeconds);
+        return verifyWith(token, maxExpiredSeconds);
       } catch {
         return null;
       }
