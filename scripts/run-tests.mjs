@@ -1,15 +1,36 @@
 #!/usr/bin/env node
 // Runs every *.test.ts file of the workspace with node's test runner (through tsx).
 // Node 20's `--test` does not expand globs, so the files are listed here.
-// Usage: node scripts/run-tests.mjs [path-substring ...]   (filters the file list)
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+//
+// Usage: node scripts/run-tests.mjs [path-substring | test-file ...]
+//   A path substring filters the workspace's test files; a path to an existing *.test.ts file
+//   (anywhere) is run as it is.
+//
+// The platform-level suites (conformance, gateway, e2e, client integration) start real platforms
+// through startTestPlatform, whose store is TEST_STORE (sqlite unless set). Without TEST_STORE and
+// with a non-empty TEST_DATABASE_URL (CI sets it), they run a second time with TEST_STORE=postgres,
+// so the whole server suite runs on both dialects. TEST_STORE set by the caller means one pass on
+// that store.
+//
+// Output: node's spec reporter on stdout. A TAP copy of each pass goes to a temporary file only to
+// count the results; the last line is `tests: N passed, N failed` over all passes. The exit code is
+// non-zero when any pass fails.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = ['packages', 'apps', 'bench', 'scripts'];
 const skip = new Set(['node_modules', 'dist', 'data', '.tmp', 'test-artifacts']);
+/** Suites that start real platforms (startTestPlatform) and so run once per store. */
+const PLATFORM_SUITES = [
+  'packages/server/test/conformance/',
+  'packages/server/test/gateway/',
+  'packages/server/test/e2e/',
+  'packages/client/test/integration/',
+];
+const TEST_FILE = /\.test\.tsx?$/;
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -17,26 +38,113 @@ function walk(dir, out) {
     const path = join(dir, name);
     const stat = statSync(path);
     if (stat.isDirectory()) walk(path, out);
-    else if (/\.test\.tsx?$/.test(name)) out.push(relative(root, path));
+    else if (TEST_FILE.test(name)) out.push(relative(root, path));
   }
   return out;
 }
 
-const filters = process.argv.slice(2);
-const files = roots
-  .flatMap((r) => { try { return walk(join(root, r), []); } catch { return []; } })
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+const args = process.argv.slice(2);
+const isFile = (arg) => TEST_FILE.test(arg) && existsSync(arg) && statSync(arg).isFile();
+const given = args.filter(isFile).map((arg) => resolve(arg));
+const filters = args.filter((arg) => !isFile(arg));
+const found = filters.length === 0 && given.length > 0
+  ? []
+  : roots
+    .flatMap((r) => { try { return walk(join(root, r), []); } catch { return []; } })
+    .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+const files = [...new Set([...found, ...given])].sort();
 
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
 
+const passes = [];
+if (process.env.TEST_STORE) {
+  passes.push({ title: `all selected tests, TEST_STORE=${process.env.TEST_STORE}`, files, store: process.env.TEST_STORE });
+} else {
+  passes.push({ title: 'all selected tests, TEST_STORE=sqlite', files, store: 'sqlite' });
+  const platformFiles = files.filter((file) => PLATFORM_SUITES.some((suite) => file.includes(suite)));
+  if (process.env.TEST_DATABASE_URL && platformFiles.length > 0) {
+    passes.push({ title: 'platform-level suites again, TEST_STORE=postgres', files: platformFiles, store: 'postgres' });
+  }
+}
+
 const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, availableParallelism()));
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
-);
-child.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 1));
+const reports = mkdtempSync(join(tmpdir(), 'miptech-test-reports-'));
+let child = null;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    child?.kill(signal);
+    rmSync(reports, { recursive: true, force: true });
+    process.exit(1);
+  });
+}
+
+function childEnv(store) {
+  const env = { ...process.env, NODE_ENV: 'test', TEST_STORE: store };
+  // Set when this script itself runs under `node --test`: it would make the runner below report
+  // to a parent runner instead of to its reporters.
+  delete env.NODE_TEST_CONTEXT;
+  return env;
+}
+
+/** Runs one pass; resolves with its counts from the TAP copy. */
+function runPass(pass, index) {
+  const tap = join(reports, `pass-${index + 1}.tap`);
+  console.log(`\n=== test pass ${index + 1}/${passes.length}: ${pass.title} (${pass.files.length} files)\n`);
+  return new Promise((resolve) => {
+    child = spawn(
+      process.execPath,
+      [
+        '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000',
+        '--test-reporter=spec', '--test-reporter-destination=stdout',
+        '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+        ...pass.files,
+      ],
+      { cwd: root, stdio: 'inherit', env: childEnv(pass.store) },
+    );
+    child.on('exit', (code, signal) => {
+      child = null;
+      resolve({ ...countResults(tap), ok: code === 0 && !signal });
+    });
+  });
+}
+
+/** The summary of node's TAP output: passed, and failed (failed + cancelled); null when it has none (the run crashed). */
+function countResults(tapFile) {
+  let text = '';
+  try {
+    text = readFileSync(tapFile, 'utf8');
+  } catch {
+    return { passed: 0, failed: 0, summarised: false };
+  }
+  const count = (name) => {
+    const matches = [...text.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))];
+    return matches.length > 0 ? Number(matches.at(-1)[1]) : null;
+  };
+  const passed = count('pass');
+  const failed = count('fail');
+  const cancelled = count('cancelled');
+  if (passed === null || failed === null) return { passed: 0, failed: 0, summarised: false };
+  return { passed, failed: failed + (cancelled ?? 0), summarised: true };
+}
+
+let passed = 0;
+let failed = 0;
+let ok = true;
+for (const [index, pass] of passes.entries()) {
+  const result = await runPass(pass, index);
+  passed += result.passed;
+  failed += result.failed;
+  if (!result.summarised) {
+    // The runner died before reporting: count the pass as one failure so the total says so.
+    failed += 1;
+    ok = false;
+    console.log(`\ntest pass ${index + 1} ended without a summary (crashed or killed)`);
+  }
+  if (!result.ok || result.failed > 0) ok = false;
+}
+rmSync(reports, { recursive: true, force: true });
+console.log(`\ntests: ${passed} passed, ${failed} failed`);
+process.exit(ok ? 0 : 1);

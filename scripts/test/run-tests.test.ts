@@ -1,0 +1,77 @@
+/**
+ * scripts/run-tests.mjs: the platform-level suites run a second time on PostgreSQL when
+ * TEST_DATABASE_URL is set, the exit code fails when either pass fails, and the last line sums
+ * both passes. Runs the script on small fixture test files in a temporary directory.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const runner = new URL('../run-tests.mjs', import.meta.url).pathname;
+let dir: string;
+
+function fixture(path: string, body: string): string {
+  const file = join(dir, path);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `import { test } from 'node:test';\n${body}\n`);
+  return file;
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'miptech-runner-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(files: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const childEnv: Record<string, string | undefined> = { ...process.env, TEST_STORE: undefined, TEST_DATABASE_URL: undefined, TEST_CONCURRENCY: '2', ...env };
+    for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
+    const child = spawn(process.execPath, [runner, ...files], { env: childEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout });
+    });
+  });
+}
+
+const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);
+
+test('with TEST_DATABASE_URL the platform-level suites run again with TEST_STORE=postgres; the last line sums both passes', async () => {
+  const platform = fixture('packages/server/test/conformance/store.test.ts', "test(`store is ${process.env.TEST_STORE}`, () => {});");
+  const unit = fixture('packages/server/test/store/unit.test.ts', "test('unit', () => {});\ntest('unit 2', () => {});");
+  const { code, stdout } = await run([platform, unit], { TEST_DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+  assert.equal(code, 0, stdout);
+  assert.match(stdout, /store is sqlite/);
+  assert.match(stdout, /store is postgres/);
+  assert.equal(lastLine(stdout), 'tests: 4 passed, 0 failed');
+});
+
+test('without TEST_DATABASE_URL (or with TEST_STORE given) there is one pass', async () => {
+  const platform = fixture('packages/server/test/gateway/store.test.ts', "test(`store is ${process.env.TEST_STORE}`, () => {});");
+  const single = await run([platform], {});
+  assert.equal(single.code, 0);
+  assert.doesNotMatch(single.stdout, /store is postgres/);
+  assert.equal(lastLine(single.stdout), 'tests: 1 passed, 0 failed');
+  const chosen = await run([platform], { TEST_STORE: 'postgres', TEST_DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+  assert.match(chosen.stdout, /store is postgres/);
+  assert.doesNotMatch(chosen.stdout, /store is sqlite/);
+  assert.equal(lastLine(chosen.stdout), 'tests: 1 passed, 0 failed');
+});
+
+test('a failure in the second pass only: the exit code is non-zero and the failure is counted', async () => {
+  const platform = fixture(
+    'packages/client/test/integration/fails-on-postgres.test.ts',
+    "test('works on this store', () => { if (process.env.TEST_STORE === 'postgres') throw new Error('broken on postgres'); });",
+  );
+  const { code, stdout } = await run([platform], { TEST_DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+  assert.equal(code, 1);
+  assert.equal(lastLine(stdout), 'tests: 1 passed, 1 failed');
+});
