@@ -4,9 +4,10 @@
  * commits user messages (the client's message id is an idempotency key) and runs answers in the
  * background, keeping track of them so stop_generation and a graceful shutdown can reach them.
  */
-import { SCOPES } from '@miptech/protocol';
+import { ERROR_CODES, SCOPES, type ErrorCode } from '@miptech/protocol';
 import { canAccessChat, requireScope, type Principal } from '../auth/principal.ts';
-import { AppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
+import { newId } from '../store/ids.ts';
 import type { AnswerEngine } from '../engines/answer-engine.ts';
 import type { ChatEventLog } from '../events/chat-event-log.ts';
 import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
@@ -194,6 +195,54 @@ export class ChatService {
     }
   }
 
+  /**
+   * An answer that could not even be started (its row could not be inserted, e.g. the database
+   * failed) still ends for the clients: `error` (naming the user message and its client id, so the
+   * client can resend it; the resend starts the answer) and a terminal `response_complete` with
+   * status `error`. There is no stored assistant message to match: the id is a fresh one.
+   */
+  private async publishStartFailure(tenant: TenantRecord, chatId: string, userMessage: MessageRecord, error: unknown): Promise<void> {
+    const code: ErrorCode = isAppError(error) ? error.code : 'generation_failed';
+    const spec = ERROR_CODES[code];
+    const messageId = newId('msg');
+    const createdAt = new Date().toISOString();
+    const base = { tenantId: tenant.id, chatId, messageId };
+    await this.deps.eventLog.append({
+      ...base,
+      type: 'error',
+      data: {
+        code,
+        message: spec.message,
+        retryable: spec.retryable,
+        message_id: messageId,
+        chat_id: chatId,
+        user_message_id: userMessage.id,
+        client_message_id: userMessage.clientMessageId,
+      },
+    });
+    await this.deps.eventLog.append({
+      ...base,
+      type: 'response_complete',
+      data: {
+        message_id: messageId,
+        user_message_id: userMessage.id,
+        chat_id: chatId,
+        content: '',
+        role: 'assistant',
+        status: 'error',
+        sources: [],
+        llm_model: this.deps.engine.modelFor?.(tenant) ?? this.deps.engine.name,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        total_tokens: 0,
+        response_time_ms: 0,
+        created_at: createdAt,
+        message: { id: messageId, role: 'assistant', content: '', created_at: createdAt },
+        error_code: code,
+      },
+    });
+  }
+
   private async startAnswer(tenant: TenantRecord, chatId: string, userMessage: MessageRecord, duplicate: boolean): Promise<void> {
     const { store, logger } = this.deps;
     this.answering.add(userMessage.id);
@@ -228,6 +277,9 @@ export class ChatService {
       await answer.done;
     } catch (error) {
       logger.error({ err: error, tenantId: tenant.id, chatId, userMessageId: userMessage.id }, 'could not start an answer');
+      await this.publishStartFailure(tenant, chatId, userMessage, error).catch((publishError: unknown) =>
+        logger.error({ err: publishError, tenantId: tenant.id, chatId }, 'could not publish the failure to start an answer'),
+      );
     } finally {
       this.answering.delete(userMessage.id);
     }

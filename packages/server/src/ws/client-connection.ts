@@ -331,7 +331,7 @@ export class ClientConnection implements RoomMember {
       const appError = isAppError(error) ? error : null;
       if (!appError) this.context.services.logger.error({ err: error, connectionId: this.id }, 'join failed');
       const code: ErrorCode = appError?.code ?? 'internal_error';
-      this.sendError(code, appError?.message);
+      this.sendError(code, appError?.message, appError?.retryAfter !== undefined ? { retry_after: appError.retryAfter } : {});
       const spec = ERROR_CODES[code];
       const close = code === 'validation_error' ? ERROR_CODES.join_required.close : (spec.close ?? (spec.retryable ? 1013 : ERROR_CODES.chat_access_denied.close));
       this.close(close, ERROR_CODES[code].message.slice(0, 120));

@@ -115,6 +115,21 @@ describe('bad frames after the join', () => {
     assert.equal(stored.items.filter((m) => m.role === 'user').length, 2);
     await ws.close();
   });
+
+  test('join_chat {create:true} over the tenant’s chat creation limit → rate_limited with retry_after, close 1013', async (t) => {
+    const own = await startTestPlatform();
+    t.after(() => own.close());
+    const limited = await own.createTenant('chat-limited', { rateLimits: { messagesPerMinute: 30, requestsPerMinute: 100, chatsPerHour: 1 } });
+    const token = await own.mintToken({ tenantId: limited.tenant.id });
+    const first = await connectAndJoin(own.wsUrl({}, limited.tenant.id), { token, create: true });
+    await first.ws.close();
+    const second = await connectWs(own.wsUrl({}, limited.tenant.id));
+    second.send({ type: 'join_chat', data: { token, create: true } });
+    const error = await second.waitFor('error');
+    assert.equal(error.data.code, 'rate_limited');
+    assert.ok(error.data.retry_after >= 1, 'the client learns when to try again');
+    assert.equal((await second.waitForClose()).code, 1013);
+  });
 });
 
 describe('heartbeat', () => {
