@@ -148,6 +148,10 @@ export interface ErrorData {
   retry_after?: number;
   message_id?: string;
   chat_id?: string;
+  /** The stored user message the error is about (an answer that could not be started). */
+  user_message_id?: string;
+  /** The client's id of the user message the error is about (refused, or not answered): resend it with this id. */
+  client_message_id?: string | null;
 }
 export interface PingData {
   ts: number;
