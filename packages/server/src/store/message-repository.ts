@@ -1,6 +1,7 @@
 import type { Source } from '@miptech/protocol';
 import type { Kysely, Selectable } from 'kysely';
 import { AppError } from '../errors.ts';
+import { isForeignKeyViolation } from './constraint-violation.ts';
 import type { MessagesTable, StoreDatabase } from './database-schema.ts';
 import { newId } from './ids.ts';
 import { parseJsonColumn } from './json-column.ts';
@@ -11,6 +12,15 @@ import type {
   MessageRepository,
   StartAssistantMessageInput,
 } from './store.ts';
+
+/**
+ * Messages point at their chat through the composite foreign key (tenant_id, chat_id), so an
+ * insert for a chat that does not exist in this tenant (another tenant's id included) fails on
+ * it: that is the chat_not_found check, without a lookup before every insert.
+ */
+function chatNotFoundOnForeignKey(error: unknown): never {
+  throw isForeignKeyViolation(error) ? new AppError('chat_not_found', undefined, { cause: error }) : error;
+}
 
 function toMessage(row: Selectable<MessagesTable>): MessageRecord {
   return {
@@ -38,17 +48,6 @@ function toMessage(row: Selectable<MessagesTable>): MessageRecord {
 export class SqlMessageRepository implements MessageRepository {
   constructor(private readonly db: Kysely<StoreDatabase>) {}
 
-  /** Throws chat_not_found unless the chat exists for this tenant (another tenant's id included). */
-  private async requireChat(tenantId: string, chatId: string): Promise<void> {
-    const chat = await this.db
-      .selectFrom('chats')
-      .select('id')
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', chatId)
-      .executeTakeFirst();
-    if (!chat) throw new AppError('chat_not_found');
-  }
-
   private baseRow(tenantId: string, chatId: string) {
     return {
       id: newId('msg'),
@@ -64,7 +63,6 @@ export class SqlMessageRepository implements MessageRepository {
   }
 
   async insertUser(tenantId: string, input: InsertUserMessageInput): Promise<{ message: MessageRecord; duplicate: boolean }> {
-    await this.requireChat(tenantId, input.chatId);
     const base = this.baseRow(tenantId, input.chatId);
     const inserted = await this.db
       .insertInto('messages')
@@ -81,7 +79,8 @@ export class SqlMessageRepository implements MessageRepository {
       })
       .onConflict((conflict) => conflict.columns(['tenant_id', 'chat_id', 'client_message_id']).doNothing())
       .returningAll()
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .catch(chatNotFoundOnForeignKey);
     if (inserted) return { message: toMessage(inserted), duplicate: false };
     // Only a client message id can conflict (NULLs never do), so it is set here.
     const stored = await this.db
@@ -96,7 +95,6 @@ export class SqlMessageRepository implements MessageRepository {
   }
 
   async startAssistant(tenantId: string, input: StartAssistantMessageInput): Promise<MessageRecord> {
-    await this.requireChat(tenantId, input.chatId);
     const row = await this.db
       .insertInto('messages')
       .values({
@@ -111,7 +109,8 @@ export class SqlMessageRepository implements MessageRepository {
         completed_at: null,
       })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow()
+      .catch(chatNotFoundOnForeignKey);
     return toMessage(row);
   }
 
