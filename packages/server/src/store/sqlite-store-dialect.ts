@@ -3,7 +3,8 @@
  * a write commits; busy_timeout makes a second process (the CLI next to a running server) wait
  * for the lock instead of failing; synchronous=NORMAL is durable across crashes of the process
  * in WAL mode and much faster than FULL. Prepared statements are reused per SQL text
- * (cached-statement-database.ts).
+ * (cached-statement-database.ts); a file database is checkpointed from a worker thread
+ * (wal-checkpointer.ts), so no statement on the event loop waits for a checkpoint's fsync.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -14,19 +15,27 @@ import type { StoreDatabase } from './database-schema.ts';
 import { SqliteKnowledgeIndex } from './sqlite-knowledge-index.ts';
 import { sqliteSearchMigration } from './sqlite-search-migration.ts';
 import type { StoreDialect } from './store-dialect.ts';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.ts';
 
 const BUSY_TIMEOUT_MS = 5000;
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** Opens (creating it and its directory if needed) the SQLite database at `path`, or `:memory:`. */
 export function openSqliteDialect(path: string): StoreDialect {
   const inMemory = path === ':memory:';
   if (!inMemory) mkdirSync(dirname(path), { recursive: true });
   const database = new Database(path);
-  if (!inMemory) database.pragma('journal_mode = WAL');
+  if (!inMemory) {
+    database.pragma('journal_mode = WAL');
+    database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    // After a checkpoint lets the WAL start over, a file that grew past this is truncated back.
+    database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  }
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
   const db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: cacheStatements(database) }) });
+  const checkpointer = inMemory ? null : startWalCheckpointer(path);
   return {
     name: 'sqlite',
     db,
@@ -38,6 +47,10 @@ export function openSqliteDialect(path: string): StoreDialect {
     async ping() {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    async close() {
+      // The worker's connection first: the last connection to close checkpoints and removes the WAL.
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
