@@ -32,6 +32,22 @@ function pickString(data: Bag, top: Bag, ...keys: string[]): string | null {
   return null;
 }
 
+/**
+ * The message text: the first of `keys` present (data first, then top level). Unlike ids, text
+ * must be a string: a number is not silently turned into "5" (the REST API refuses it too).
+ */
+function pickText(data: Bag, top: Bag, ...keys: string[]): { text: string | null; wrongType: boolean } {
+  for (const source of [data, top]) {
+    for (const key of keys) {
+      const value = source[key];
+      if (value === undefined || value === null || value === '') continue;
+      if (typeof value !== 'string') return { text: null, wrongType: true };
+      return { text: value, wrongType: false };
+    }
+  }
+  return { text: null, wrongType: false };
+}
+
 function pickNumber(data: Bag, top: Bag, ...keys: string[]): number | null {
   for (const source of [data, top]) {
     for (const key of keys) {
@@ -76,7 +92,8 @@ export function parseClientFrame(raw: string): ParseResult {
     }
     case 'user_message':
     case 'chat_message': {
-      const text = pickString(data, top, 'text', 'message', 'content');
+      const { text, wrongType } = pickText(data, top, 'text', 'message', 'content');
+      if (wrongType) return { ok: false, code: 'validation_error', message: 'Message text must be a string', type };
       if (text === null || text.trim() === '') {
         return { ok: false, code: 'validation_error', message: 'Message text is required', type };
       }

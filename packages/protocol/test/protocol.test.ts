@@ -42,6 +42,23 @@ test('user messages: text, legacy message field, client ids, limits', () => {
   assert.equal(huge.ok ? null : huge.code, 'message_too_large');
 });
 
+test('message text must be a string (as over REST); ids stay lenient', () => {
+  for (const data of [{ text: 5 }, { message: 42 }, { content: true }, { text: ['hi'] }, { text: { value: 'hi' } }]) {
+    const result = parseClientFrame(JSON.stringify({ type: 'user_message', data }));
+    assert.equal(result.ok, false, JSON.stringify(data));
+    if (!result.ok) {
+      assert.equal(result.code, 'validation_error');
+      assert.match(result.message, /string/);
+    }
+  }
+  const topLevel = parseClientFrame(JSON.stringify({ type: 'chat_message', text: 7 }));
+  assert.equal(topLevel.ok ? null : topLevel.code, 'validation_error');
+  const numericIds = parseClientFrame(JSON.stringify({ type: 'user_message', data: { text: 'hi', chat_id: 12, message_id: 34 } }));
+  assert.ok(numericIds.ok && numericIds.frame.type === 'user_message');
+  assert.equal(numericIds.frame.chat_id, '12');
+  assert.equal(numericIds.frame.client_message_id, '34');
+});
+
 test('bad frames get stable codes and never throw', () => {
   const cases: Array<[string, string]> = [
     ['not json', 'invalid_frame'],
