@@ -6,6 +6,23 @@
 import type { ValidationDetail } from '@miptech/protocol';
 import { AppError } from '../errors.ts';
 
+/** Deepest nesting accepted in an object field (a deeply nested body would overflow JSON.stringify's stack). */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether `value` nests arrays/objects deeper than `maxDepth` (checked without recursion). */
+function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth > maxDepth) return true;
+    for (const child of Object.values(next.value)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: next.depth + 1 });
+    }
+  }
+  return false;
+}
+
 interface StringRule {
   maxLength?: number;
   pattern?: RegExp;
@@ -70,10 +87,15 @@ export class InputReader {
     return value as T;
   }
 
-  optionalObject(field: string, options: { maxJsonBytes?: number } = {}): Record<string, unknown> | null {
+  /** A JSON object field, nested at most `maxDepth` levels (default MAX_JSON_DEPTH); null when absent. */
+  optionalObject(field: string, options: { maxJsonBytes?: number; maxDepth?: number } = {}): Record<string, unknown> | null {
     const value = this.fields[field];
     if (value === undefined || value === null) return null;
     if (typeof value !== 'object' || Array.isArray(value)) return this.fail(field, 'Must be an object', 'type_error.object');
+    const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
+    if (nestsDeeperThan(value, maxDepth)) {
+      return this.fail(field, `Must be nested at most ${maxDepth} levels deep`, 'value_error.too_deep');
+    }
     if (options.maxJsonBytes !== undefined && JSON.stringify(value).length > options.maxJsonBytes) {
       return this.fail(field, `Must be at most ${options.maxJsonBytes} bytes as JSON`, 'value_error.too_long');
     }

@@ -222,6 +222,18 @@ describe('malformed requests are 4xx with a code, never 500', () => {
     assertErrorBody(res.body, 'payload_too_large');
   });
 
+  test('context nested thousands of levels deep (under the size limit) → 422 with a detail, not a 500', async () => {
+    const depth = 5000;
+    const rawBody = `{"title":"deep","context":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+    assert.ok(rawBody.length < tp.config.bodyLimitBytes);
+    const res = await api(tp.url, 'POST', '/api/v1/chat', { token: await tp.mintToken(), tenantId: tp.tenantId, rawBody });
+    assert.equal(res.status, 422);
+    assertErrorBody(res.body, 'validation_error');
+    assert.deepEqual(res.body.detail.map((d: { loc: string[] }) => d.loc.join('.')), ['body.context']);
+    const shallow = await api(tp.url, 'POST', '/api/v1/chat', { token: await tp.mintToken(), tenantId: tp.tenantId, body: { context: { page: { path: '/pricing', tags: ['a'] } } } });
+    assert.equal(shallow.status, 201);
+  });
+
   test('unsupported content type → 415; JSON sent as text/plain is accepted', async () => {
     const form = await api(tp.url, 'POST', '/api/v1/chat', { token: await tp.mintToken(), tenantId: tp.tenantId, rawBody: 'a=b', contentType: 'application/x-www-form-urlencoded' });
     assert.equal(form.status, 415);
