@@ -3,8 +3,12 @@
  *
  * Sequence numbers come from hi/lo blocks reserved in the database (store.chats.reserveSeqBlock),
  * so they keep increasing across restarts without a database write per event. Appends of one chat
- * are serialised: seq order is delivery order. Recent events are kept per chat (bounded in count
- * and age) so a client that reconnects with `last_seq` gets what it missed.
+ * are serialised: seq order is delivery order. Recent events are kept per chat so a client that
+ * reconnects with `last_seq` gets what it missed, bounded in count, age and (estimated) bytes per
+ * chat, and in bytes over all chats: every retained event outlives the young generation, so an
+ * unbounded window made the garbage collector copy and mark hundreds of megabytes under load.
+ * The total is shared out evenly: each chat that retains anything may keep up to
+ * `maxTotalBytes / chats`, so the oldest events of the busiest chats go first.
  *
  * `retained` hands the lease sweeper whatever is still kept even when the window no longer reaches
  * the chat's first event (a long chat), so an answer the sweeper ends on this node keeps the text
@@ -21,13 +25,29 @@ export interface InProcessEventLogOptions {
   maxEventsPerChat?: number;
   /** How long events are kept for replay. @default 300000 (5 minutes) */
   retentionMs?: number;
+  /** Estimated bytes of events kept per chat. @default 1048576 (1 MiB) */
+  maxBytesPerChat?: number;
+  /** Estimated bytes of events kept over all chats. @default 33554432 (32 MiB) */
+  maxTotalBytes?: number;
   /** How often idle chats and old events are dropped. @default 30000 */
   sweepIntervalMs?: number;
 }
 
-interface RetainedEvent {
-  event: ChatEvent;
-  at: number;
+/**
+ * Rough heap size of a retained event: the event and data objects, plus the text they carry.
+ * Cheap for the per-token chunks (a few property reads); only nested values (the sources of a
+ * response_complete, once per answer) are measured by serialising them.
+ */
+export function estimateEventBytes(event: Omit<ChatEvent, 'seq'>): number {
+  let bytes = 160;
+  const data = event.data;
+  for (const key in data) {
+    const value = data[key];
+    bytes += 16;
+    if (typeof value === 'string') bytes += value.length;
+    else if (typeof value === 'object' && value !== null) bytes += JSON.stringify(value).length;
+  }
+  return bytes;
 }
 
 interface ChatState {
@@ -39,9 +59,14 @@ interface ChatState {
   floor: number;
   /** false until the first block is reserved: `floor` is unknown until then. */
   initialized: boolean;
-  events: RetainedEvent[];
+  /** Retained events, and in parallel (no wrapper object per event) when each was appended and its estimated bytes. */
+  events: ChatEvent[];
+  times: number[];
+  sizes: number[];
   /** Index of the oldest live entry in `events` (cheap trimming without shifting each time). */
   head: number;
+  /** Sum of `sizes` from `head` on. */
+  bytes: number;
   pending: number;
   tail: Promise<unknown>;
   lastActivity: number;
@@ -51,13 +76,20 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
   const blockSize = options.seqBlockSize ?? 256;
   const maxEvents = options.maxEventsPerChat ?? 2000;
   const retentionMs = options.retentionMs ?? 300_000;
+  const maxBytesPerChat = options.maxBytesPerChat ?? 1024 * 1024;
+  const maxTotalBytes = options.maxTotalBytes ?? 32 * 1024 * 1024;
   const chats = new Map<string, ChatState>();
   const listeners = new Map<string, Set<ChatEventListener>>();
+  /** Chats retaining at least one event: the total byte budget is shared among them. */
+  let retainingChats = 0;
   let closed = false;
+
+  const byteCap = () => Math.min(maxBytesPerChat, maxTotalBytes / Math.max(1, retainingChats));
 
   function stateFor(tenantId: string, chatId: string): ChatState {
     let state = chats.get(chatId);
     if (!state || state.tenantId !== tenantId) {
+      if (state && state.events.length > state.head) retainingChats -= 1;
       state = {
         tenantId,
         chatId,
@@ -66,7 +98,10 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
         floor: 0,
         initialized: false,
         events: [],
+        times: [],
+        sizes: [],
         head: 0,
+        bytes: 0,
         pending: 0,
         tail: Promise.resolve(),
         lastActivity: Date.now(),
@@ -86,27 +121,59 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
     state.ceiling = oldCeiling + blockSize;
   }
 
+  /** Drops the oldest events beyond the count, byte and age bounds. */
   function trim(state: ChatState, now: number): void {
-    const live = state.events.length - state.head;
-    let drop = live > maxEvents ? live - maxEvents : 0;
-    while (state.head + drop < state.events.length && now - state.events[state.head + drop]!.at > retentionMs) drop += 1;
-    if (drop > 0) {
-      state.floor = state.events[state.head + drop - 1]!.event.seq;
-      state.head += drop;
-      if (state.head > 1024 && state.head * 2 > state.events.length) {
-        state.events = state.events.slice(state.head);
-        state.head = 0;
-      }
+    const end = state.events.length;
+    const cap = byteCap();
+    let head = state.head;
+    let bytes = state.bytes;
+    while (head < end) {
+      // The newest event stays whatever its size (only age drops it): a replay must reach the present.
+      const over = end - head > maxEvents || (bytes > cap && head < end - 1) || now - state.times[head]! > retentionMs;
+      if (!over) break;
+      bytes -= state.sizes[head]!;
+      head += 1;
+    }
+    if (head === state.head) return;
+    state.floor = state.events[head - 1]!.seq;
+    if (head === end) {
+      state.events = [];
+      state.times = [];
+      state.sizes = [];
+      state.head = 0;
+      state.bytes = 0;
+      retainingChats -= 1;
+      return;
+    }
+    state.head = head;
+    state.bytes = bytes;
+    if (head > 1024 && head * 2 > end) {
+      state.events = state.events.slice(head);
+      state.times = state.times.slice(head);
+      state.sizes = state.sizes.slice(head);
+      state.head = 0;
     }
   }
 
   function commit(state: ChatState, input: Omit<ChatEvent, 'seq'>): ChatEvent {
-    const event: ChatEvent = { ...input, seq: state.nextSeq };
+    const event: ChatEvent = {
+      tenantId: input.tenantId,
+      chatId: input.chatId,
+      seq: state.nextSeq,
+      type: input.type,
+      messageId: input.messageId,
+      data: input.data,
+    };
     state.nextSeq += 1;
     const now = Date.now();
     state.lastActivity = now;
-    state.events.push({ event, at: now });
-    if (state.events.length - state.head > maxEvents) trim(state, now);
+    if (state.events.length === state.head) retainingChats += 1;
+    const size = estimateEventBytes(input);
+    state.events.push(event);
+    state.times.push(now);
+    state.sizes.push(size);
+    state.bytes += size;
+    if (state.events.length - state.head > maxEvents || state.bytes > byteCap()) trim(state, now);
     const chatListeners = listeners.get(state.chatId);
     if (chatListeners) {
       for (const listener of chatListeners) {
@@ -134,7 +201,10 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
     for (const [chatId, state] of chats) {
       trim(state, now);
       const idle = now - state.lastActivity > retentionMs;
-      if (idle && state.pending === 0 && !listeners.has(chatId)) chats.delete(chatId);
+      if (idle && state.pending === 0 && !listeners.has(chatId)) {
+        if (state.events.length > state.head) retainingChats -= 1;
+        chats.delete(chatId);
+      }
     }
   }, options.sweepIntervalMs ?? 30_000);
   sweep.unref();
@@ -177,7 +247,7 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
       const events: ChatEvent[] = [];
       if (complete) {
         for (let index = state.head; index < state.events.length; index += 1) {
-          const event = state.events[index]!.event;
+          const event = state.events[index]!;
           if (event.seq > afterSeq) events.push(event);
         }
       }
@@ -190,9 +260,7 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
       // Appends in flight first, so the newest events are included.
       await enqueue(state, async () => undefined);
       trim(state, Date.now());
-      const events: ChatEvent[] = [];
-      for (let index = state.head; index < state.events.length; index += 1) events.push(state.events[index]!.event);
-      return events;
+      return state.events.slice(state.head);
     },
 
     async close() {
@@ -200,6 +268,7 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
       clearInterval(sweep);
       await Promise.all([...chats.values()].map((state) => state.tail));
       chats.clear();
+      retainingChats = 0;
       listeners.clear();
     },
   };

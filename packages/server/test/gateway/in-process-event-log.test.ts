@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatEvent } from '../../src/events/chat-event-log.ts';
-import { createInProcessEventLog } from '../../src/events/in-process-event-log.ts';
+import { createInProcessEventLog, estimateEventBytes } from '../../src/events/in-process-event-log.ts';
 import { LeaseSweeper } from '../../src/chat/lease-sweeper.ts';
 import { openStore } from '../../src/store/open-store.ts';
 
@@ -115,4 +115,41 @@ test('an answer the sweeper ends on a single node keeps its text in a long chat'
   assert.equal(outcome.interrupted, 1);
   assert.equal(ends[0]?.data.content, 'Once upon a time', 'the terminal event carries the text the clients saw');
   assert.equal((await store.messages.get('t1', assistant.id))?.content, 'Once upon a time');
+});
+
+const textEvent = (chatId: string, text: string) => ({ tenantId: 't1', chatId, type: 'response_chunk' as const, messageId: 'm', data: { content: text } });
+
+test('retention is bounded in estimated bytes per chat; the newest event is kept whatever its size', async (t) => {
+  const { store, chatId } = await setup(t);
+  const log = createInProcessEventLog(store, { maxBytesPerChat: 10_000 });
+  t.after(() => log.close());
+  const size = estimateEventBytes(textEvent(chatId, 'x'.repeat(1000)));
+  assert.ok(size >= 1000 && size < 1500, `a 1,000-character chunk is estimated at ${size} bytes`);
+  for (let i = 0; i < 40; i += 1) await log.append(textEvent(chatId, 'x'.repeat(1000)));
+  const kept = await log.retained!('t1', chatId);
+  assert.ok(kept.length >= 5 && kept.length <= Math.floor(10_000 / size), `${kept.length} events kept`);
+  assert.equal(kept.at(-1)?.seq, 40);
+  assert.equal((await log.replay('t1', chatId, 10)).complete, false);
+  assert.deepEqual((await log.replay('t1', chatId, 38)).events.map((e) => e.seq), [39, 40]);
+
+  await log.append(textEvent(chatId, 'y'.repeat(50_000)));
+  assert.deepEqual((await log.retained!('t1', chatId)).map((e) => e.seq), [41], 'only the oversized newest event is left');
+  assert.equal((await log.replay('t1', chatId, 40)).complete, true);
+});
+
+test('the total byte budget is shared out between the chats that retain events', async (t) => {
+  const { store, chatId } = await setup(t);
+  const { chat: other } = await store.chats.createOrGet('t1', { sessionId: 'second', visitorId: null });
+  const log = createInProcessEventLog(store, { maxTotalBytes: 20_000 });
+  t.after(() => log.close());
+  const chunk = 'z'.repeat(900);
+  const size = estimateEventBytes(textEvent(chatId, chunk));
+  for (let i = 0; i < 30; i += 1) await log.append(textEvent(chatId, chunk));
+  const alone = (await log.retained!('t1', chatId)).length;
+  assert.ok(alone * size <= 20_000 && alone >= 15, `alone, ${alone} events kept`);
+  await log.append(textEvent(other.id, chunk));
+  for (let i = 0; i < 5; i += 1) await log.append(textEvent(chatId, chunk));
+  const shared = (await log.retained!('t1', chatId)).length;
+  assert.ok(shared * size <= 10_000, `with a second chat retaining, ${shared} events kept`);
+  assert.equal((await log.retained!('t1', other.id)).length, 1);
 });
