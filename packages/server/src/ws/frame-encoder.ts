@@ -7,21 +7,16 @@
 import type { ServerFrameType } from '@miptech/protocol';
 import type { ChatEvent } from '../events/chat-event-log.ts';
 
-const prefixes = new WeakMap<ChatEvent, string>();
-
-/** The serialised chat event without its closing brace; computed once per event object. */
+/**
+ * The serialised chat event without its closing brace: the same text as serialising
+ * `{type, chat_id, message_id?, seq, tenant_id, data}`, built directly (no frame object to
+ * allocate, no copy to cut the brace off). The chat's room encodes each event once for all its
+ * sockets; nothing is cached on or beside the event, since events are retained for replay and a
+ * cached text would double what they keep alive.
+ */
 export function chatEventPrefix(event: ChatEvent): string {
-  let prefix = prefixes.get(event);
-  if (prefix === undefined) {
-    const frame: Record<string, unknown> = { type: event.type, chat_id: event.chatId };
-    if (event.messageId !== null) frame.message_id = event.messageId;
-    frame.seq = event.seq;
-    frame.tenant_id = event.tenantId;
-    frame.data = event.data;
-    prefix = JSON.stringify(frame).slice(0, -1);
-    prefixes.set(event, prefix);
-  }
-  return prefix;
+  const messageId = event.messageId === null ? '' : `,"message_id":${JSON.stringify(event.messageId)}`;
+  return `{"type":${JSON.stringify(event.type)},"chat_id":${JSON.stringify(event.chatId)}${messageId},"seq":${event.seq},"tenant_id":${JSON.stringify(event.tenantId)},"data":${JSON.stringify(event.data)}`;
 }
 
 /** Completes a prefix with this connection's event_ts. */
