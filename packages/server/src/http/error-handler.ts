@@ -2,11 +2,13 @@
  * The one place REST errors become responses: `{code, message, request_id}` with the status from
  * the protocol's table, plus `detail` for 422 and `retry_after` + Retry-After for 429/503.
  * Fastify's own errors (malformed JSON, oversized body, wrong content type, unknown route) are
- * mapped to stable codes; anything unexpected is logged and answered as internal_error.
+ * mapped to stable codes; anything unexpected is logged and answered as internal_error. A known
+ * path asked with a method it does not answer is 405 method_not_allowed with `Allow`.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody, ErrorCode } from '@miptech/protocol';
 import { AppError, isAppError } from '../errors.ts';
+import { RouteMethods } from './route-methods.ts';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
@@ -51,12 +53,23 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, error: A
   return reply.status(error.status).send(body);
 }
 
+/** Call before the routes are registered (their methods are recorded as they are added). */
 export function registerErrorHandling(app: FastifyInstance): void {
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => routes.add(route.method, route.url));
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (appError) return sendError(reply, request, appError);
     request.log.error({ err: error }, 'unhandled error');
     return sendError(reply, request, new AppError('internal_error'));
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, request, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = routes.allowedFor(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      void reply.header('allow', [...allowed, 'OPTIONS'].join(', '));
+      return sendError(reply, request, new AppError('method_not_allowed', `${request.method} is not allowed on ${path}`));
+    }
+    return sendError(reply, request, new AppError('not_found', `No route for ${request.method} ${path}`));
+  });
 }

@@ -4,12 +4,14 @@ import { AppError } from '../errors.ts';
 import type { PlatformServices } from './platform-services.ts';
 import adminKnowledgeRoutes from './routes/admin-knowledge-routes.ts';
 import chatRoutes from './routes/chat-routes.ts';
+import faviconRoutes from './routes/favicon-routes.ts';
 import healthRoutes from './routes/health-routes.ts';
 import widgetAssetsRoutes from './routes/widget-assets-routes.ts';
 import widgetTokenRoutes from './routes/widget-token-routes.ts';
 
 export async function registerRoutes(app: FastifyInstance, services: PlatformServices): Promise<void> {
   await app.register(healthRoutes, services);
+  await app.register(faviconRoutes);
   await app.register(widgetTokenRoutes, services);
   await app.register(chatRoutes, services);
   await app.register(adminKnowledgeRoutes, { store: services.store, knowledge: services.knowledge });

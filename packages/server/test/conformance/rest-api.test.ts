@@ -253,6 +253,24 @@ describe('malformed requests are 4xx with a code, never 500', () => {
     assertErrorBody(badLimit.body, 'validation_error');
   });
 
+  test('a known path with a method it does not answer → 405 method_not_allowed with Allow (and CORS)', async () => {
+    const health = await api(tp.url, 'DELETE', '/healthz', { origin: ALLOWED_TEST_ORIGIN });
+    assert.equal(health.status, 405);
+    assertErrorBody(health.body, 'method_not_allowed');
+    assert.deepEqual(health.headers.get('allow')?.split(', ').sort(), ['GET', 'HEAD', 'OPTIONS']);
+    assert.equal(health.headers.get('access-control-allow-origin'), ALLOWED_TEST_ORIGIN);
+    const chatPath = await api(tp.url, 'PUT', '/api/v1/chat/chat_00000000000000000000000000/messages/');
+    assert.equal(chatPath.status, 405);
+    assert.deepEqual(chatPath.headers.get('allow')?.split(', ').sort(), ['GET', 'HEAD', 'OPTIONS', 'POST']);
+    assert.equal((await api(tp.url, 'DELETE', '/api/v1/nothing-here')).status, 404);
+  });
+
+  test('/favicon.ico → an empty 204, not a 404', async () => {
+    const res = await api(tp.url, 'GET', '/favicon.ico');
+    assert.equal(res.status, 204);
+    assert.equal(res.text, '');
+  });
+
   test('the request id is echoed (X-Request-ID in and out)', async () => {
     const res = await api(tp.url, 'GET', '/api/v1/nothing-here', { headers: { 'x-request-id': 'trace-123' } });
     assert.equal(res.headers.get('x-request-id'), 'trace-123');
