@@ -3,6 +3,11 @@
  * that gets a CORS-less error reports a CORS failure instead of the real error). A response for a
  * known tenant reflects an Origin that tenant allows; a response that names no known tenant (and
  * every preflight, which carries no tenant header) reflects an Origin that some tenant allows.
+ *
+ * The admin API (`/api/v1/admin/…`, authenticated with a tenant's secret `sk_…` key) never gets
+ * CORS approval, preflights included: a browser refuses to hand its answers to a web page, so a
+ * secret key pasted into a page's script is useless there. Admin tools call from a server or the
+ * CLI, where CORS does not apply.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isOriginAllowed } from '../auth/origin-policy.ts';
@@ -12,6 +17,12 @@ import { lookupRequestTenant } from './request-identity.ts';
 const ALLOWED_HEADERS = 'Content-Type, Authorization, X-Tenant-ID, X-Tenant, Tenant-ID, X-API-Key, X-Request-ID, X-Session-ID';
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 const EXPOSED_HEADERS = 'X-Request-ID, Retry-After';
+const ADMIN_PATH = '/api/v1/admin';
+
+function isAdminPath(url: string): boolean {
+  const path = url.split('?')[0]!.toLowerCase();
+  return path === ADMIN_PATH || path.startsWith(`${ADMIN_PATH}/`);
+}
 
 async function originAllowed(services: PlatformServices, request: FastifyRequest, origin: string): Promise<boolean> {
   const tenant = await lookupRequestTenant(services, request);
@@ -29,13 +40,14 @@ export function registerCors(app: FastifyInstance, services: PlatformServices): 
   app.addHook('onSend', async (request, reply) => {
     void reply.header('vary', 'Origin');
     const origin = request.headers.origin;
-    if (typeof origin === 'string' && (await originAllowed(services, request, origin))) setCorsHeaders(reply, origin);
+    if (typeof origin !== 'string' || isAdminPath(request.url)) return;
+    if (await originAllowed(services, request, origin)) setCorsHeaders(reply, origin);
   });
 
   // Preflights for every path, answered before any auth.
   app.options('*', async (request, reply) => {
     const origin = request.headers.origin;
-    if (typeof origin === 'string' && (await services.tenants.isOriginAllowedByAnyTenant(origin).catch(() => false))) {
+    if (typeof origin === 'string' && !isAdminPath(request.url) && (await services.tenants.isOriginAllowedByAnyTenant(origin).catch(() => false))) {
       void reply.header('access-control-allow-methods', ALLOWED_METHODS);
       void reply.header('access-control-allow-headers', ALLOWED_HEADERS);
       void reply.header('access-control-max-age', '600');

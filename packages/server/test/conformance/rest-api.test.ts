@@ -376,6 +376,27 @@ describe('CORS', () => {
     assert.ok((res.headers.get('access-control-allow-methods') ?? '').includes('POST'));
   });
 
+  test('the admin API (sk_ keys) never gets CORS approval, even from an allowed origin', async () => {
+    const { tenant, secretKey } = await tp.createTenant(`admin-cors-${Date.now()}`);
+    const headers = { authorization: `Bearer ${secretKey}` };
+    const list = await api(tp.url, 'GET', '/api/v1/admin/documents', { origin: ALLOWED_TEST_ORIGIN, headers, tenantId: tenant.id });
+    assert.equal(list.status, 200);
+    assert.equal(list.headers.get('access-control-allow-origin'), null);
+    assert.equal(list.headers.get('access-control-allow-credentials'), null);
+    const refused = await api(tp.url, 'GET', '/api/v1/admin/documents', { origin: ALLOWED_TEST_ORIGIN });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('access-control-allow-origin'), null);
+    for (const path of ['/api/v1/admin/documents', '/api/v1/admin/search?q=x']) {
+      const preflight = await fetch(`${tp.url}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: ALLOWED_TEST_ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      assert.equal(preflight.headers.get('access-control-allow-origin'), null, path);
+      assert.equal(preflight.headers.get('access-control-allow-headers'), null, path);
+      assert.equal(preflight.headers.get('access-control-allow-methods'), null, path);
+    }
+  });
+
   test('preflight from an origin no tenant allows is not approved', async () => {
     const res = await fetch(`${tp.url}/api/v1/chat`, {
       method: 'OPTIONS',
