@@ -259,8 +259,10 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     redisUrl: read.url('REDIS_URL', null, ['redis:', 'rediss:']),
     redisKeyPrefix: read.string('REDIS_KEY_PREFIX', 'miptech:'),
     nodeId: read.string('NODE_ID', `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`),
-    answerLeaseMs: read.integer('ANSWER_LEASE_MS', 10_000, 300, 600_000),
-    leaseSweepIntervalMs: read.integer('LEASE_SWEEP_INTERVAL_MS', 2_000, 100, 600_000),
+    // A dead node is noticed within lease + sweep interval (~6 s); renewing costs one indexed UPDATE
+    // per running answer every lease/3, the sweep one indexed SELECT per node a second.
+    answerLeaseMs: read.integer('ANSWER_LEASE_MS', 5_000, 300, 600_000),
+    leaseSweepIntervalMs: read.integer('LEASE_SWEEP_INTERVAL_MS', 1_000, 100, 600_000),
     llmProvider,
     llmBaseUrl,
     llmApiKey,

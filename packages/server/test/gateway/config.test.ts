@@ -25,6 +25,9 @@ test('defaults of the embedded setup', (t) => {
   assert.equal(config.defaultTenantId, 'miptech-company');
   assert.equal(config.llmProvider, 'extractive');
   assert.equal(config.redisUrl, null);
+  // A node that dies mid-answer is noticed within a few seconds (issue 6): lease + one sweep.
+  assert.equal(config.answerLeaseMs, 5_000);
+  assert.equal(config.leaseSweepIntervalMs, 1_000);
   assert.ok(Object.isFrozen(config));
 });
 
