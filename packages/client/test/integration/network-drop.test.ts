@@ -41,7 +41,10 @@ function cuttableWebSocket() {
         if (socket === muted) return;
         const raw = data.toString();
         if (swallow?.(raw)) {
+          // A cut connection delivers nothing more: ws may still emit frames it had already read
+          // from the same TCP chunk after terminate(), which a real network loss would not deliver.
           swallow = null;
+          muted = socket;
           socket.terminate();
           return;
         }
@@ -66,6 +69,7 @@ function cuttableWebSocket() {
     },
     /** Kills the current socket as a network failure would. */
     cut() {
+      muted = sockets.at(-1) ?? null;
       sockets.at(-1)?.terminate();
     },
     /** From now on the current socket delivers nothing, yet stays open (a half-open TCP connection). */
@@ -121,7 +125,14 @@ test('an acknowledgement lost with the connection: the resend is stored once, an
 
   net.cutOnFrame((raw) => raw.includes('"message_received"'));
   const sent = await client.send('did you get this?');
-  const done = await answeredAfterRejoin(client);
+  // send() may already be settled by the history read of the first join (which can see the stored
+  // message); the point here is the rejoin on a new socket, so wait for that socket first.
+  const done = await waitForSnapshot(
+    client,
+    (s) => net.opened >= 2 && s.connection.state === 'ready' && s.messages.some((m) => m.role === 'assistant' && m.status === 'complete'),
+    'a finished answer on a replacement connection',
+    10_000,
+  );
   assert.ok(net.opened >= 2, 'the connection was cut and replaced');
   const { items } = await tp.platform.services.store.messages.list(tp.tenantId, done.chatId!, { limit: 50 });
   const users = items.filter((m) => m.role === 'user');
