@@ -106,7 +106,7 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
         logger.warn({ err: error, tenantId }, 'knowledge search failed; answering without passages');
         return [] as Passage[];
       }),
-      store.messages.recent(tenantId, chatId, HISTORY_TURNS + 1),
+      store.messages.recentTurns(tenantId, chatId, HISTORY_TURNS + 1),
     ]);
     passages = found;
     const history: ConversationTurn[] = recent

@@ -6,6 +6,7 @@ import type { MessagesTable, StoreDatabase } from './database-schema.ts';
 import { newId } from './ids.ts';
 import { parseJsonColumn } from './json-column.ts';
 import type {
+  ConversationMessage,
   FinishAssistantMessageInput,
   InsertUserMessageInput,
   MessageRecord,
@@ -215,17 +216,25 @@ export class SqlMessageRepository implements MessageRepository {
     return { items: rows.slice(0, limit).reverse().map(toMessage), hasMore };
   }
 
-  async recent(tenantId: string, chatId: string, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.db
+  /** The complete messages of a chat, newest first, at most `limit` (callers pick the columns). */
+  private completeNewestFirst(tenantId: string, chatId: string, limit: number) {
+    return this.db
       .selectFrom('messages')
-      .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('chat_id', '=', chatId)
       .where('status', '=', 'complete')
       .orderBy('id', 'desc')
-      .limit(Math.max(0, Math.floor(limit)))
-      .execute();
+      .limit(Math.max(0, Math.floor(limit)));
+  }
+
+  async recent(tenantId: string, chatId: string, limit: number): Promise<MessageRecord[]> {
+    const rows = await this.completeNewestFirst(tenantId, chatId, limit).selectAll().execute();
     return rows.reverse().map(toMessage);
+  }
+
+  async recentTurns(tenantId: string, chatId: string, limit: number): Promise<ConversationMessage[]> {
+    const rows = await this.completeNewestFirst(tenantId, chatId, limit).select(['id', 'role', 'content']).execute();
+    return rows.reverse();
   }
 
   async findExpiredStreaming(now: string, limit: number): Promise<MessageRecord[]> {

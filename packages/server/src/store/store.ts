@@ -179,6 +179,12 @@ export interface MessageRepository {
   /** The last `limit` complete messages of a chat, oldest first (conversation context for the engine). */
   recent(tenantId: string, chatId: string, limit: number): Promise<MessageRecord[]>;
   /**
+   * The same messages as `recent`, with only what an engine's conversation history needs. Read
+   * before every answer's first token: it skips the stored content of other columns (an
+   * assistant message's source list is the largest) and parsing it.
+   */
+  recentTurns(tenantId: string, chatId: string, limit: number): Promise<ConversationMessage[]>;
+  /**
    * Streaming messages whose lease expired before `now`, across tenants: used by the lease sweeper
    * only (it then calls finishAssistant with the message's own tenant id).
    */
@@ -195,6 +201,9 @@ export interface MessageRepository {
     claim: { now: string; leaseOwner: string; leaseExpiresAt: string },
   ): Promise<MessageRecord | null>;
 }
+
+/** A message as conversation history: who said what. */
+export type ConversationMessage = Pick<MessageRecord, 'id' | 'role' | 'content'>;
 
 export interface DatabaseHealth {
   ready: boolean;

@@ -184,6 +184,9 @@ for (const target of testDatabaseTargets()) {
       assert.deepEqual(recent.map((m) => m.content), ['a4', 'm5', 'a5', 'm6']);
       assert.ok(recent.every((m) => m.status === 'complete'), 'the still-streaming answer is left out');
       assert.deepEqual(await store.messages.recent('msg-tenant', await newChat(), 4), []);
+      const turns = await store.messages.recentTurns('msg-tenant', chat, 4);
+      assert.deepEqual(turns, recent.map(({ id, role, content }) => ({ id, role, content })), 'the same messages, only who said what');
+      assert.deepEqual(await store.messages.recentTurns('msg-tenant', await newChat(), 4), []);
     });
   });
 }

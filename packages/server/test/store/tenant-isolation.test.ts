@@ -87,6 +87,7 @@ for (const target of testDatabaseTargets()) {
       assert.equal(await store.messages.findReply(B, questionA.id), null);
       assert.deepEqual(await store.messages.list(B, chatA, { limit: 50 }), { items: [], hasMore: false });
       assert.deepEqual(await store.messages.recent(B, chatA, 50), []);
+      assert.deepEqual(await store.messages.recentTurns(B, chatA, 50), []);
       await assert.rejects(store.messages.finishAssistant(B, answerA.id, { ...FINISH, content: 'hijacked' }), { code: 'message_not_found' });
       assert.equal(
         await store.messages.claimExpiredStreaming(B, answerA.id, {
