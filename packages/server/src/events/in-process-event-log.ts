@@ -57,7 +57,7 @@ interface ChatState {
   ceiling: number;
   /** Every seq at or below this is no longer (or was never) in `events`. */
   floor: number;
-  /** false until the first block is reserved: `floor` is unknown until then. */
+  /** false until the floor is known (read from, or reserved above, the stored ceiling). */
   initialized: boolean;
   /** Retained events, and in parallel (no wrapper object per event) when each was appended and its estimated bytes. */
   events: ChatEvent[];
@@ -109,6 +109,19 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
       chats.set(chatId, state);
     }
     return state;
+  }
+
+  /**
+   * Where the window of a chat this process has not appended to starts: every seq up to the
+   * chat's ceiling may have been issued (by an earlier process), so above it. Read, not reserved:
+   * a join (which replays) writes nothing; the first append reserves a block.
+   */
+  async function learnFloor(state: ChatState): Promise<void> {
+    const ceiling = await store.chats.seqCeiling(state.tenantId, state.chatId);
+    if (state.initialized) return;
+    state.floor = ceiling;
+    state.initialized = true;
+    state.nextSeq = Math.max(state.nextSeq, ceiling + 1);
   }
 
   async function reserve(state: ChatState): Promise<void> {
@@ -239,7 +252,7 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
       const state = stateFor(tenantId, chatId);
       // Wait for appends in flight, and learn the floor of a chat this process has not seen yet.
       await enqueue(state, async () => {
-        if (!state.initialized) await reserve(state);
+        if (!state.initialized) await learnFloor(state);
       });
       trim(state, Date.now());
       const lastSeq = state.nextSeq - 1;

@@ -85,4 +85,15 @@ export class SqlChatRepository implements ChatRepository {
     if (!row) throw new AppError('chat_not_found');
     return Number(row.seq_ceiling) - blockSize;
   }
+
+  async seqCeiling(tenantId: string, chatId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('chats')
+      .select('seq_ceiling')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', chatId)
+      .executeTakeFirst();
+    if (!row) throw new AppError('chat_not_found');
+    return Number(row.seq_ceiling);
+  }
 }

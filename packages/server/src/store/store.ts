@@ -125,6 +125,12 @@ export interface ChatRepository {
    * (the first seq of the new block is old ceiling + 1).
    */
   reserveSeqBlock(tenantId: string, chatId: string, blockSize: number): Promise<number>;
+  /**
+   * The chat's reserved ceiling as it stands (0 for a new chat): every seq at or below it may
+   * have been issued. A read, for a node that only needs to know where its window starts (a
+   * join), where reserveSeqBlock would write. Throws chat_not_found.
+   */
+  seqCeiling(tenantId: string, chatId: string): Promise<number>;
 }
 
 export interface InsertUserMessageInput {

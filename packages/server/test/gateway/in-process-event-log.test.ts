@@ -52,6 +52,20 @@ test('replay returns the events after a seq; a fresh log continues above the old
   assert.ok(next.seq > 10);
 });
 
+test('a replay of a chat this process has not appended to reads where its window starts and reserves nothing', async (t) => {
+  const { store, chatId } = await setup(t);
+  await store.chats.reserveSeqBlock('t1', chatId, 40);
+  const log = createInProcessEventLog(store, { seqBlockSize: 10 });
+  t.after(() => log.close());
+  const joined = await log.replay('t1', chatId, Number.MAX_SAFE_INTEGER);
+  assert.deepEqual({ complete: joined.complete, lastSeq: joined.lastSeq }, { complete: false, lastSeq: 40 });
+  assert.equal((await log.replay('t1', chatId, 40)).complete, true, 'nothing was issued above the ceiling');
+  assert.equal(await store.chats.seqCeiling('t1', chatId), 40, 'joining wrote nothing');
+  assert.equal((await log.append(event(chatId, 1))).seq, 41);
+  assert.equal(await store.chats.seqCeiling('t1', chatId), 50);
+  await assert.rejects(log.replay('t1', 'chat_missing', 0), { code: 'chat_not_found' });
+});
+
 test('the retention window is bounded; a replay from before it is incomplete', async (t) => {
   const { store, chatId } = await setup(t);
   const log = createInProcessEventLog(store, { maxEventsPerChat: 5 });

@@ -111,7 +111,10 @@ for (const target of testDatabaseTargets()) {
     it('reserves strictly increasing seq blocks, also across a reopen of the database', async () => {
       await store.tenants.create({ id: 'seq-tenant' });
       const { chat } = await store.chats.createOrGet('seq-tenant', { sessionId: 'seq', visitorId: null });
+      assert.equal(await store.chats.seqCeiling('seq-tenant', chat.id), 0);
       assert.equal(await store.chats.reserveSeqBlock('seq-tenant', chat.id, 100), 0);
+      assert.equal(await store.chats.seqCeiling('seq-tenant', chat.id), 100, 'the ceiling as reserved, read without moving it');
+      assert.equal(await store.chats.seqCeiling('seq-tenant', chat.id), 100);
       assert.equal(await store.chats.reserveSeqBlock('seq-tenant', chat.id, 100), 100);
       const concurrent = await Promise.all(Array.from({ length: 10 }, () => store.chats.reserveSeqBlock('seq-tenant', chat.id, 10)));
       assert.deepEqual([...concurrent].sort((x, y) => x - y), [200, 210, 220, 230, 240, 250, 260, 270, 280, 290]);
@@ -121,6 +124,7 @@ for (const target of testDatabaseTargets()) {
       await reopened.close();
       assert.equal(await store.chats.reserveSeqBlock('seq-tenant', chat.id, 1), 305);
       await assert.rejects(store.chats.reserveSeqBlock('seq-tenant', 'chat_missing', 1), { code: 'chat_not_found' });
+      await assert.rejects(store.chats.seqCeiling('seq-tenant', 'chat_missing'), { code: 'chat_not_found' });
       await assert.rejects(store.chats.reserveSeqBlock('seq-tenant', chat.id, 0), RangeError);
     });
   });

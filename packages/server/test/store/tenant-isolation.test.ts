@@ -69,6 +69,7 @@ for (const target of testDatabaseTargets()) {
       assert.notEqual(own.chat.id, chatA);
       assert.equal(own.chat.tenantId, B);
       await assert.rejects(store.chats.reserveSeqBlock(B, chatA, 10), { code: 'chat_not_found' });
+      await assert.rejects(store.chats.seqCeiling(B, chatA), { code: 'chat_not_found' });
       assert.equal(await store.chats.reserveSeqBlock(A, chatA, 10), 0, "B's attempt did not move A's ceiling");
     });
 
