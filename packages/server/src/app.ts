@@ -17,6 +17,7 @@ import { createInProcessEventLog } from './events/in-process-event-log.ts';
 import { RedisChatEventLog } from './events/redis-event-log.ts';
 import { registerCors } from './http/cors.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { trackHttpConnections } from './http/http-connections.ts';
 import type { PlatformServices, ReadinessCheck } from './http/platform-services.ts';
 import { registerRoutes } from './http/route-registry.ts';
 import type { KnowledgeIndex } from './knowledge/knowledge-index.ts';
@@ -165,6 +166,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
     await registerRoutes(app, services);
     await app.ready();
 
+    const httpConnections = trackHttpConnections(app.server);
     const gateway = attachWsGateway(app.server, services);
     // Every node finishes the answers of nodes that died (their lease ran out).
     const sweeper = new LeaseSweeper({ store, eventLog, nodeId: config.nodeId, logger, intervalMs: config.leaseSweepIntervalMs });
@@ -188,12 +190,17 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       close(options = {}) {
         closing ??= (async () => {
           const graceMs = options.graceMs ?? config.shutdownGraceMs;
+          const graceEnds = Date.now() + graceMs;
           services.lifecycle.shuttingDown = true;
           await sweeper.stop();
           // Stop accepting connections first; open keep-alive requests still finish.
           if (app.server.listening) app.server.close();
           await gateway.closeAll();
+          // A browser's idle keep-alive and pre-connected sockets would hold the close for the
+          // keep-alive timeout; requests in progress finish within the grace period.
+          httpConnections.closeIdle();
           await services.chats.drain(graceMs);
+          await httpConnections.closeAll(graceEnds);
           gateway.stop();
           await app.close();
           for (const resource of owned.reverse()) {
