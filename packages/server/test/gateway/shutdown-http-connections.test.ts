@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { within } from '../engines/engine-fixtures.ts';
 import { createScriptedEngine } from '../support/scripted-engine.ts';
 import { startTestPlatform } from '../support/test-platform.ts';
 import { connectAndJoin } from '../support/ws-test-client.ts';
@@ -18,19 +19,6 @@ function rawSocket(port: number) {
   const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   return { socket, received, connected, closed };
-}
-
-/** Fails when `promise` does not settle within `ms` (a bound, not a performance assertion). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 test('close() drops idle keep-alive and pre-connected HTTP sockets at once, while an answer is still in its grace period', async (t) => {
