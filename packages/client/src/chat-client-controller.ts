@@ -44,7 +44,7 @@ import { HeartbeatWatchdog } from './heartbeat-watchdog.ts';
 import { Outbox } from './outbox.ts';
 import { defaultLifecycle, watchPageLifecycle } from './page-lifecycle.ts';
 import { randomId } from './random-id.ts';
-import { defaultStorage, loadOrCreateSessionId } from './session-store.ts';
+import { defaultStorage, forgetSessionId, loadOrCreateSessionId } from './session-store.ts';
 import { SnapshotStore } from './snapshot-store.ts';
 import { TokenProvider } from './token-provider.ts';
 import { buildWsUrl, normalizeApiUrl } from './endpoint-urls.ts';
@@ -354,12 +354,31 @@ export class ChatClientController implements ChatClient {
     return this.sessionId;
   }
 
+  /**
+   * `POST /api/v1/chat` with the session id. A stored session id that belongs to another visitor
+   * (409 session_conflict: the visitor identity changed under it, e.g. a token lost or expired
+   * beyond renewal) points at a chat this visitor can never reach: it is forgotten and a new
+   * chat is created, once. A session id the application passed itself is its own decision and
+   * is never replaced.
+   */
+  private async createOrResumeChat(signal: AbortSignal): Promise<{ id: string }> {
+    const create = () => this.restApi().createChat({ sessionId: this.resolveSessionId(), title: this.title }, signal);
+    try {
+      return await create();
+    } catch (error) {
+      if (!(error instanceof ChatApiError) || error.code !== 'session_conflict' || this.explicitSessionId || signal.aborted) throw error;
+      forgetSessionId(this.storage ?? defaultStorage(), this.tenantId);
+      this.sessionId = null;
+      return create();
+    }
+  }
+
   /** One attempt: create/resume the chat when it is not known yet, get a token, open the socket. */
   private async runAttempt(): Promise<void> {
     const run = this.newRun();
     if (!this.store.get().chatId) {
       try {
-        const chat = await this.restApi().createChat({ sessionId: this.resolveSessionId(), title: this.title }, run.signal);
+        const chat = await this.createOrResumeChat(run.signal);
         if (run.signal.aborted) return;
         this.publish({ chatId: chat.id });
       } catch (error) {

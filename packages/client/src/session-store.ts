@@ -74,3 +74,19 @@ export function loadOrCreateSessionId(storage: StorageLike, tenantId: string, cr
   }
   return sessionId;
 }
+
+/**
+ * Forgets the stored session id of `tenantId` (other tenants keep theirs): the next
+ * loadOrCreateSessionId makes a new one.
+ */
+export function forgetSessionId(storage: StorageLike, tenantId: string): void {
+  const map = readMap(storage, tenantId);
+  if (!(tenantId in map)) return;
+  delete map[tenantId];
+  try {
+    if (Object.keys(map).length === 0) storage.removeItem(SESSION_STORAGE_KEY);
+    else storage.setItem(SESSION_STORAGE_KEY, JSON.stringify(map));
+  } catch {
+    // Blocked storage: nothing was kept there anyway.
+  }
+}

@@ -410,6 +410,29 @@ test('a session id stored by the guide sample (a bare string) is adopted', async
   client.close();
 });
 
+test('session_conflict: the stored session id is replaced once; a second conflict fails the connect', async () => {
+  const timers = new ManualTimers();
+  const sessions: string[] = [];
+  const fetch = (async (_url: string, init: RequestInit) => {
+    sessions.push((JSON.parse(String(init.body)) as { session_id: string }).session_id);
+    return new Response(JSON.stringify({ code: 'session_conflict', message: 'Session belongs to another visitor', request_id: 'r' }), { status: 409 });
+  }) as unknown as typeof globalThis.fetch;
+  const storage = new MemoryStorage();
+  storage.setItem('miptech_session_id', JSON.stringify({ acme: 'someone-elses' }));
+  let next = 0;
+  const client = createChatClient({
+    apiUrl: 'https://api.example.test', tenantId: 'acme', token: 'jwt', fetch, timers, storage, lifecycle: null,
+    WebSocket: fakeSocketFactory().WebSocket, random: () => (next++ % 10) / 10,
+  });
+  await assert.rejects(client.connect(), { code: 'session_conflict', status: 409 });
+  assert.equal(sessions.length, 2, 'one new chat attempt, not a loop');
+  assert.equal(sessions[0], 'someone-elses');
+  assert.notEqual(sessions[1], 'someone-elses');
+  assert.equal(JSON.parse(storage.getItem('miptech_session_id')!).acme, sessions[1]);
+  assert.equal(client.getSnapshot().connection.state, 'failed');
+  client.close();
+});
+
 function jwtWithExp(expSeconds: number): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${encode({ alg: 'HS256' })}.${encode({ exp: expSeconds, sub: 'v' })}.signature`;
