@@ -83,9 +83,25 @@ export class ChatService {
     return this.running.size;
   }
 
-  /** Creates the chat, or returns the principal's existing chat for the same session id (409 if another visitor's). */
-  async createChat(principal: Principal, request: CreateChatRequest): Promise<{ chat: ChatRecord; created: boolean }> {
+  /**
+   * Creates the chat, or returns the principal's existing chat for the same session id (409 if
+   * another visitor's). `beforeCreate` (the chat creation limit) runs only when a chat is about
+   * to be created: resuming a chat, e.g. on every page load, is not creating one.
+   */
+  async createChat(
+    principal: Principal,
+    request: CreateChatRequest,
+    options: { beforeCreate?: () => Promise<void> } = {},
+  ): Promise<{ chat: ChatRecord; created: boolean }> {
     requireScope(principal, SCOPES.chatCreate);
+    if (options.beforeCreate) {
+      const existing = request.sessionId ? await this.deps.store.chats.findBySession(principal.tenantId, request.sessionId) : null;
+      if (existing) {
+        if (!canAccessChat(principal, existing)) throw new AppError('session_conflict');
+        return { chat: existing, created: false };
+      }
+      await options.beforeCreate();
+    }
     const result = await this.deps.store.chats.createOrGet(principal.tenantId, {
       sessionId: request.sessionId,
       visitorId: principal.subject,

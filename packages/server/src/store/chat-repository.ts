@@ -51,15 +51,20 @@ export class SqlChatRepository implements ChatRepository {
       .executeTakeFirst()
       .catch(tenantNotFoundOnForeignKey);
     if (inserted) return { chat: toChat(inserted), created: true };
-    const existing = await this.db
+    const existing = input.sessionId === null ? null : await this.findBySession(tenantId, input.sessionId);
+    // Only reachable if the winning row was deleted between the two statements.
+    if (!existing) throw new AppError('conflict', 'Chat for this session changed concurrently; retry');
+    return { chat: existing, created: false };
+  }
+
+  async findBySession(tenantId: string, sessionId: string): Promise<ChatRecord | null> {
+    const row = await this.db
       .selectFrom('chats')
       .selectAll()
       .where('tenant_id', '=', tenantId)
-      .where('session_id', '=', input.sessionId)
+      .where('session_id', '=', sessionId)
       .executeTakeFirst();
-    // Only reachable if the winning row was deleted between the two statements.
-    if (!existing) throw new AppError('conflict', 'Chat for this session changed concurrently; retry');
-    return { chat: toChat(existing), created: false };
+    return row ? toChat(row) : null;
   }
 
   async get(tenantId: string, chatId: string): Promise<ChatRecord | null> {

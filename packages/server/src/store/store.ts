@@ -119,6 +119,8 @@ export interface ChatRepository {
    */
   createOrGet(tenantId: string, input: CreateChatInput): Promise<{ chat: ChatRecord; created: boolean }>;
   get(tenantId: string, chatId: string): Promise<ChatRecord | null>;
+  /** The chat of `(tenant, sessionId)`, if any (resuming is not creating: the creation limit skips it). */
+  findBySession(tenantId: string, sessionId: string): Promise<ChatRecord | null>;
   /**
    * Hi/lo allocation of per-chat event sequence numbers that stay increasing across restarts:
    * atomically moves the chat's reserved ceiling up by `blockSize` and returns the old ceiling

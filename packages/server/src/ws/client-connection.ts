@@ -29,7 +29,7 @@ import { requireScope, resolvePrincipal, type Principal } from '../auth/principa
 import { AppError, isAppError } from '../errors.ts';
 import type { ChatEvent } from '../events/chat-event-log.ts';
 import type { PlatformServices } from '../http/platform-services.ts';
-import { enforceRateLimit } from '../rate-limit/enforce-rate-limit.ts';
+import { enforceChatCreationLimit } from '../rate-limit/enforce-chat-creation-limit.ts';
 import { TENANT_ID_PATTERN } from '../http/request-identity.ts';
 import type { ChatRecord, TenantRecord } from '../store/store.ts';
 import type { ChatRooms, RoomMember } from './chat-rooms.ts';
@@ -58,7 +58,6 @@ export interface UpgradeInfo {
 const FLOOD_WINDOW_MS = 1000;
 const FLOOD_MAX_FRAMES = 40;
 const MAX_QUEUED_FRAMES = 64;
-const HOUR = 3_600_000;
 /** A socket that cannot keep up with this much unsent data is closed (1013, try again later). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
@@ -309,9 +308,12 @@ export class ClientConnection implements RoomMember {
       if (chatId) {
         chat = await services.chats.getChat(principal, chatId, 'chat_access_denied');
       } else if (frame.create) {
-        await enforceRateLimit(services.rateLimiter, `chat-create:${tenant.id}:${this.info.remoteAddress}`, tenant.settings.rateLimits.chatsPerHour, HOUR);
         try {
-          ({ chat, created } = await services.chats.createChat(principal, { sessionId, channel: frame.channel ?? 'websocket' }));
+          ({ chat, created } = await services.chats.createChat(
+            principal,
+            { sessionId, channel: frame.channel ?? 'websocket' },
+            { beforeCreate: () => enforceChatCreationLimit(services, tenant, this.info.remoteAddress) },
+          ));
         } catch (error) {
           // Another visitor's session id: do not reveal that the session exists.
           if (isAppError(error) && error.code === 'session_conflict') throw new AppError('chat_access_denied');

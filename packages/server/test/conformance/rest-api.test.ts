@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Store } from '../../src/store/store.ts';
 import { api } from '../support/api-client.ts';
+import { connectAndJoin, connectWs } from '../support/ws-test-client.ts';
 import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 
 let tp: TestPlatform;
@@ -178,6 +179,33 @@ describe('REST error codes (guide §8)', () => {
     } finally {
       await own.close();
     }
+  });
+
+  test('the chats-per-hour limit counts created chats only: resuming a session (page reloads, REST or WebSocket) is never refused', async () => {
+    const limited = await tp.createTenant(`chat-limit-${Date.now()}`, { rateLimits: { requestsPerMinute: 100, messagesPerMinute: 30, chatsPerHour: 2 } });
+    const tenantId = limited.tenant.id;
+    const token = await tp.mintToken({ tenantId, sub: 'reloading-visitor' });
+    const session = crypto.randomUUID();
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await api(tp.url, 'POST', '/api/v1/chat', { token, tenantId, body: { session_id: session } })).status);
+    assert.deepEqual(statuses, [201, 200, 200, 200]);
+    for (let i = 0; i < 2; i += 1) {
+      const { ws, joined } = await connectAndJoin(tp.wsUrl({ session_id: session }, tenantId), { token, create: true });
+      assert.equal(joined.data.chat_id, (await api(tp.url, 'POST', '/api/v1/chat', { token, tenantId, body: { session_id: session } })).body.id);
+      await ws.close();
+    }
+    assert.equal((await api(tp.url, 'POST', '/api/v1/chat', { token, tenantId, body: { session_id: crypto.randomUUID() } })).status, 201);
+    const third = await api(tp.url, 'POST', '/api/v1/chat', { token, tenantId, body: { session_id: crypto.randomUUID() } });
+    assert.equal(third.status, 429);
+    assertErrorBody(third.body, 'rate_limited');
+    const overWs = await connectWs(tp.wsUrl({ session_id: crypto.randomUUID() }, tenantId));
+    overWs.send({ type: 'join_chat', data: { token, create: true } });
+    assert.equal((await overWs.waitFor('error')).data.code, 'rate_limited');
+    assert.equal((await overWs.waitForClose()).code, 1013);
+    // Resuming still works after the limit is reached.
+    assert.equal((await api(tp.url, 'POST', '/api/v1/chat', { token, tenantId, body: { session_id: session } })).status, 200);
+    const other = await api(tp.url, 'POST', '/api/v1/chat', { token: await tp.mintToken({ tenantId, sub: 'someone-else' }), tenantId, body: { session_id: session } });
+    assert.equal(other.status, 409, 'another visitor’s session is still a conflict');
   });
 
   test('400 tenant_required without any tenant, 400 tenant_not_found for an unknown one', async () => {

@@ -9,6 +9,7 @@ import { MAX_MESSAGE_CHARS, SCOPES, type Page, type MessageResource, type Widget
 import { requireScope, type Principal } from '../../auth/principal.ts';
 import { toChatResource, toMessageResource } from '../../chat/wire-resources.ts';
 import { AppError } from '../../errors.ts';
+import { enforceChatCreationLimit } from '../../rate-limit/enforce-chat-creation-limit.ts';
 import { enforceRateLimit } from '../../rate-limit/enforce-rate-limit.ts';
 import type { TenantRecord } from '../../store/store.ts';
 import { InputReader } from '../input-reader.ts';
@@ -16,7 +17,6 @@ import type { PlatformServices } from '../platform-services.ts';
 import { authenticateRequest, requireRequestTenant } from '../request-identity.ts';
 
 const MINUTE = 60_000;
-const HOUR = 3_600_000;
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const SESSION_ID = { maxLength: 128, pattern: /^[\x21-\x7e]+$/, patternMessage: 'Must be printable ASCII without spaces' };
 
@@ -50,13 +50,11 @@ const chatRoutes: FastifyPluginAsync<PlatformServices> = async (app, services) =
     const context = body.optionalObject('context', { maxJsonBytes: 8192 });
     body.finish();
     requireScope(principal, SCOPES.chatCreate);
-    await enforceRateLimit(services.rateLimiter, `chat-create:${tenant.id}:${request.ip}`, tenant.settings.rateLimits.chatsPerHour, HOUR);
-    const { chat, created } = await services.chats.createChat(principal, {
-      sessionId,
-      title: title ?? undefined,
-      channel: channel ?? 'rest',
-      context: context ?? undefined,
-    });
+    const { chat, created } = await services.chats.createChat(
+      principal,
+      { sessionId, title: title ?? undefined, channel: channel ?? 'rest', context: context ?? undefined },
+      { beforeCreate: () => enforceChatCreationLimit(services, tenant, request.ip) },
+    );
     return reply.status(created ? 201 : 200).send(toChatResource(chat));
   });
 
