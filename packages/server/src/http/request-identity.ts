@@ -8,6 +8,7 @@ import { resolvePrincipal, type Principal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 import type { TenantRecord } from '../store/store.ts';
 import type { PlatformServices } from './platform-services.ts';
+import { readSessionCookie } from './visitor-session-cookie.ts';
 
 const TENANT_HEADERS = ['x-tenant-id', 'x-tenant', 'tenant-id'] as const;
 /** Tenant ids are short slugs; anything else cannot exist and is not worth a database query. */
@@ -69,9 +70,17 @@ export function requestOrigin(request: FastifyRequest): string | null {
   return firstHeader(request.headers.origin);
 }
 
-/** Visitor session id of an anonymous request: body or query `session_id`, or the X-Session-ID header. */
-export function requestSessionId(request: FastifyRequest): string | null {
-  return field(request.body, 'session_id') ?? field(request.query, 'session_id') ?? firstHeader(request.headers['x-session-id']);
+/**
+ * Visitor session id of an anonymous request: body or query `session_id`, the X-Session-ID header,
+ * or the visitor session cookie the chat creation set (see visitor-session-cookie.ts).
+ */
+export function requestSessionId(request: FastifyRequest, tenantId: string): string | null {
+  return (
+    field(request.body, 'session_id') ??
+    field(request.query, 'session_id') ??
+    firstHeader(request.headers['x-session-id']) ??
+    readSessionCookie(request.headers.cookie, tenantId)
+  );
 }
 
 /** Authenticates a REST request of the widget API (WIDGET_JWT_REQUIRED decides whether a token is required). */
@@ -80,7 +89,7 @@ export function authenticateRequest(services: PlatformServices, request: Fastify
     tenant,
     token: bearerToken(request),
     origin: requestOrigin(request),
-    sessionId: requestSessionId(request),
+    sessionId: requestSessionId(request, tenant.id),
     jwtRequired: services.config.widgetJwtRequired,
     tokens: services.tokens,
   });

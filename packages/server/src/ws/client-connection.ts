@@ -31,6 +31,7 @@ import type { ChatEvent } from '../events/chat-event-log.ts';
 import type { PlatformServices } from '../http/platform-services.ts';
 import { enforceChatCreationLimit } from '../rate-limit/enforce-chat-creation-limit.ts';
 import { TENANT_ID_PATTERN } from '../http/request-identity.ts';
+import { readSessionCookie } from '../http/visitor-session-cookie.ts';
 import type { ChatRecord, TenantRecord } from '../store/store.ts';
 import type { ChatRooms, RoomMember } from './chat-rooms.ts';
 import { chatEventPrefix, completeFrame, encodeDirectFrame, type DirectFrame } from './frame-encoder.ts';
@@ -61,24 +62,6 @@ const MAX_QUEUED_FRAMES = 64;
 /** A socket that cannot keep up with this much unsent data is closed (1013, try again later). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
-function cookieValue(header: string | undefined, names: readonly string[]): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1) continue;
-    const name = part.slice(0, eq).trim();
-    if (names.includes(name)) {
-      const value = part.slice(eq + 1).trim();
-      try {
-        return decodeURIComponent(value) || null;
-      } catch {
-        return value || null;
-      }
-    }
-  }
-  return null;
-}
-
 /** Reads tenant, chat and visitor session from the upgrade request's query string and cookies. */
 export function readUpgradeInfo(request: IncomingMessage): UpgradeInfo {
   const url = request.url ?? '/';
@@ -91,10 +74,11 @@ export function readUpgradeInfo(request: IncomingMessage): UpgradeInfo {
     return null;
   };
   const origin = request.headers.origin;
+  const tenantId = pick('tenant_id', 'tenantId');
   return {
-    tenantId: pick('tenant_id', 'tenantId'),
+    tenantId,
     chatId: pick('chat_id', 'chatId'),
-    sessionId: pick('session_id', 'sessionId') ?? cookieValue(request.headers.cookie, ['miptech_session_id', 'miptech_visitor_id']),
+    sessionId: pick('session_id', 'sessionId') ?? readSessionCookie(request.headers.cookie, tenantId),
     origin: typeof origin === 'string' ? origin : null,
     remoteAddress: request.socket.remoteAddress ?? 'unknown',
   };

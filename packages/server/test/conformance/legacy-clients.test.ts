@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api } from '../support/api-client.ts';
 import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectWs, type WsTestClient } from '../support/ws-test-client.ts';
+import { connectAndJoin, connectWs, type WsTestClient } from '../support/ws-test-client.ts';
 
 let tp: TestPlatform;
 
@@ -172,6 +172,87 @@ describe('guide-era widget (v3.2, REST + WebSocket)', () => {
     ws.send({ type: 'user_message', data: { text: 'Hi', tenant_id: tp.tenantId, chat_id: chatId } });
     const answer = await ws.collectAnswer();
     assert.equal(answer.complete.data.content, answer.text);
+  });
+
+  test('without a JWT (anonymous widget): POST /api/v1/chat/ sets the session cookie, and the WebSocket join with only chat_id and token null reaches the chat', async (t) => {
+    const sessionId = crypto.randomUUID();
+    const created = await api(tp.url, 'POST', '/api/v1/chat/', {
+      origin: ALLOWED_TEST_ORIGIN,
+      headers: { 'x-tenant-id': tp.tenantId, 'x-tenant': tp.tenantId, 'tenant-id': tp.tenantId },
+      body: { session_id: sessionId, visitor_id: 'visitor-1', title: 'Website Chat Session', context: {}, tenant_id: tp.tenantId },
+    });
+    assert.equal(created.status, 201, created.text);
+    const chatId = created.body.chat_id || created.body.id;
+    const setCookie = created.headers.get('set-cookie') ?? '';
+    const [pair, ...attributes] = setCookie.split(';').map((part) => part.trim());
+    assert.equal(pair, `miptech_session_id.${tp.tenantId}=${sessionId}`);
+    for (const attribute of ['HttpOnly', 'Path=/api/v1', 'SameSite=Lax']) assert.ok(attributes.includes(attribute), `${attribute} in ${setCookie}`);
+    assert.ok(!attributes.includes('Secure'), 'plain http: not Secure');
+
+    // What the browser sends with the handshake: the cookie, the Origin, ?tenant_id&chat_id.
+    const ws = await connectWs(tp.wsUrl({ chat_id: chatId }), { origin: ALLOWED_TEST_ORIGIN, headers: { cookie: pair! } });
+    t.after(() => ws.close());
+    await ws.waitFor('connection_ready');
+    ws.send({ type: 'join_chat', data: { chat_id: chatId, tenant_id: tp.tenantId, token: null } });
+    const joined = await ws.waitFor('chat_joined');
+    assert.equal(joined.chat_id, chatId);
+    ws.send({ type: 'user_message', data: { text: 'Hi', tenant_id: tp.tenantId, chat_id: chatId } });
+    const answer = await ws.collectAnswer();
+    assert.equal(answer.complete.data.content, answer.text);
+
+    // The history reads with the same cookie; a chat id alone opens nothing.
+    const history = await api(tp.url, 'GET', `/api/v1/chat/${chatId}/messages`, { tenantId: tp.tenantId, origin: ALLOWED_TEST_ORIGIN, headers: { cookie: pair! } });
+    assert.equal(history.status, 200);
+    assert.equal(history.body.items.length, 2);
+    const stranger = await connectWs(tp.wsUrl({ chat_id: chatId }), { origin: ALLOWED_TEST_ORIGIN });
+    stranger.send({ type: 'join_chat', data: { chat_id: chatId, tenant_id: tp.tenantId, token: null } });
+    assert.equal((await stranger.waitFor('error')).data.code, 'chat_access_denied');
+    assert.equal((await stranger.waitForClose()).code, 4403);
+    const otherCookie = await connectWs(tp.wsUrl({ chat_id: chatId }), { origin: ALLOWED_TEST_ORIGIN, headers: { cookie: `miptech_session_id.${tp.tenantId}=${crypto.randomUUID()}` } });
+    otherCookie.send({ type: 'join_chat', data: { chat_id: chatId, tenant_id: tp.tenantId, token: null } });
+    assert.equal((await otherCookie.waitForClose()).code, 4403);
+    assert.equal((await api(tp.url, 'GET', `/api/v1/chat/${chatId}`, { tenantId: tp.tenantId, origin: ALLOWED_TEST_ORIGIN })).status, 404);
+  });
+
+  test('anonymous creation without a session_id still yields a reachable chat: a session id is generated, returned and set as the cookie', async (t) => {
+    const created = await api(tp.url, 'POST', '/api/v1/chat/', { origin: ALLOWED_TEST_ORIGIN, tenantId: tp.tenantId, body: { title: 'Website Chat Session' } });
+    assert.equal(created.status, 201, created.text);
+    const sessionId = created.body.session_id;
+    assert.equal(typeof sessionId, 'string');
+    assert.ok(sessionId.length >= 16);
+    const cookie = (created.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.equal(cookie, `miptech_session_id.${tp.tenantId}=${sessionId}`);
+    // The session id in the join (or the URL) reaches the chat as well as the cookie does.
+    const { ws, joined } = await connectAndJoin(tp.wsUrl({ chat_id: created.body.id }), { chatId: created.body.id, sessionId }, { origin: ALLOWED_TEST_ORIGIN });
+    t.after(() => ws.close());
+    assert.equal(joined.chat_id, created.body.id);
+    const viaCookie = await connectAndJoin(tp.wsUrl({ chat_id: created.body.id }), { chatId: created.body.id }, { origin: ALLOWED_TEST_ORIGIN, headers: { cookie } });
+    t.after(() => viaCookie.ws.close());
+    assert.equal(viaCookie.joined.chat_id, created.body.id);
+    // Resuming with the cookie only (a reload that lost localStorage) returns the same chat.
+    const again = await api(tp.url, 'POST', '/api/v1/chat/', { origin: ALLOWED_TEST_ORIGIN, tenantId: tp.tenantId, headers: { cookie }, body: {} });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.id, created.body.id);
+  });
+
+  test('over https (behind a TLS-terminating proxy) the session cookie is SameSite=None; Secure; Partitioned', async (t) => {
+    const own = await startTestPlatform({ env: { TRUST_PROXY: 'true' } });
+    t.after(() => own.close());
+    const created = await api(own.url, 'POST', '/api/v1/chat/', {
+      origin: ALLOWED_TEST_ORIGIN,
+      tenantId: own.tenantId,
+      headers: { 'x-forwarded-proto': 'https' },
+      body: { session_id: crypto.randomUUID() },
+    });
+    assert.equal(created.status, 201);
+    const attributes = (created.headers.get('set-cookie') ?? '').split(';').map((part) => part.trim());
+    for (const attribute of ['HttpOnly', 'SameSite=None', 'Secure', 'Partitioned']) assert.ok(attributes.includes(attribute), attribute);
+  });
+
+  test('a request with a token gets no session cookie (the token names the visitor)', async () => {
+    const created = await api(tp.url, 'POST', '/api/v1/chat/', { token: await tp.mintToken(), tenantId: tp.tenantId, origin: ALLOWED_TEST_ORIGIN, body: { session_id: crypto.randomUUID() } });
+    assert.equal(created.status, 201);
+    assert.equal(created.headers.get('set-cookie'), null);
   });
 
   test('pong answers sent before join_chat are fine', async (t) => {

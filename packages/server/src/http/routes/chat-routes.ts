@@ -4,9 +4,10 @@
  * the answer streams over the WebSocket exactly as for a WebSocket message), and the widget's
  * public configuration. Another tenant's or another visitor's chat is always 404 chat_not_found.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { MAX_MESSAGE_CHARS, SCOPES, type Page, type MessageResource, type WidgetConfig } from '@miptech/protocol';
-import { requireScope, type Principal } from '../../auth/principal.ts';
+import { anonymousVisitorId, requireScope, type Principal } from '../../auth/principal.ts';
 import { toChatResource, toMessageResource } from '../../chat/wire-resources.ts';
 import { AppError } from '../../errors.ts';
 import { enforceChatCreationLimit } from '../../rate-limit/enforce-chat-creation-limit.ts';
@@ -14,7 +15,8 @@ import { enforceRateLimit } from '../../rate-limit/enforce-rate-limit.ts';
 import type { TenantRecord } from '../../store/store.ts';
 import { InputReader } from '../input-reader.ts';
 import type { PlatformServices } from '../platform-services.ts';
-import { authenticateRequest, requireRequestTenant } from '../request-identity.ts';
+import { authenticateRequest, requestSessionId, requireRequestTenant } from '../request-identity.ts';
+import { setSessionCookie } from '../visitor-session-cookie.ts';
 
 const MINUTE = 60_000;
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -40,9 +42,10 @@ const chatRoutes: FastifyPluginAsync<PlatformServices> = async (app, services) =
   }
 
   app.post('/api/v1/chat', async (request, reply) => {
-    const { tenant, principal } = await begin(request);
+    const { tenant, principal: requester } = await begin(request);
+    let principal = requester;
     const body = new InputReader(request.body ?? {}, 'body');
-    const sessionId = body.optionalString('session_id', SESSION_ID);
+    let sessionId = body.optionalString('session_id', SESSION_ID);
     body.optionalString('visitor_id', { maxLength: 128 });
     body.optionalString('tenant_id', { maxLength: 64 });
     const title = body.optionalString('title', { maxLength: 200 });
@@ -50,11 +53,19 @@ const chatRoutes: FastifyPluginAsync<PlatformServices> = async (app, services) =
     const context = body.optionalObject('context', { maxJsonBytes: 8192 });
     body.finish();
     requireScope(principal, SCOPES.chatCreate);
+    if (principal.kind === 'anonymous') {
+      // An anonymous chat is reachable only through its session id: never create one without.
+      const fromRequest = requestSessionId(request, tenant.id);
+      sessionId ??= fromRequest && SESSION_ID.pattern.test(fromRequest) && fromRequest.length <= SESSION_ID.maxLength ? fromRequest : randomUUID();
+      principal = { ...principal, subject: anonymousVisitorId(tenant.id, sessionId) };
+    }
     const { chat, created } = await services.chats.createChat(
       principal,
       { sessionId, title: title ?? undefined, channel: channel ?? 'rest', context: context ?? undefined },
       { beforeCreate: () => enforceChatCreationLimit(services, tenant, request.ip) },
     );
+    // The session id reaches the WebSocket handshake as a cookie (the guide-era widget joins with a chat id only).
+    if (principal.kind === 'anonymous' && chat.sessionId) setSessionCookie(reply, request, tenant.id, chat.sessionId);
     return reply.status(created ? 201 : 200).send(toChatResource(chat));
   });
 
