@@ -3,6 +3,10 @@
  * Records are cached for a few seconds, so a tenant changed by the CLI in another process is seen
  * shortly after without a restart; unknown ids are cached too, so random ids cannot hammer the
  * database.
+ *
+ * While the database cannot be reached, the last record known is used (and looked up again at
+ * most once a second): CORS still answers for the tenant's origins, so a browser sees the real
+ * 503 db_not_ready instead of a CORS failure, and requests that need no database still work.
  */
 import type { Store, TenantRecord } from '../store/store.ts';
 import { normalizeOrigin } from './origin-policy.ts';
@@ -21,6 +25,8 @@ interface CacheEntry {
 }
 
 const MAX_ENTRIES = 10_000;
+/** How long a stale record or origin list is used before the database is asked again during an outage. */
+const STALE_RETRY_MS = 1000;
 
 export function createTenantDirectory(store: Store, options: { ttlMs?: number } = {}): TenantDirectory {
   const ttlMs = options.ttlMs ?? 5000;
@@ -30,7 +36,15 @@ export function createTenantDirectory(store: Store, options: { ttlMs?: number } 
   let originsLoading: Promise<{ values: Set<string>; wildcard: boolean }> | null = null;
 
   async function load(tenantId: string): Promise<TenantRecord | null> {
-    const record = await store.tenants.get(tenantId);
+    let record: TenantRecord | null;
+    try {
+      record = await store.tenants.get(tenantId);
+    } catch (error) {
+      const stale = cache.get(tenantId);
+      if (!stale) throw error;
+      stale.expiresAt = Date.now() + Math.min(ttlMs, STALE_RETRY_MS);
+      return stale.record;
+    }
     if (cache.size >= MAX_ENTRIES) {
       const oldest = cache.keys().next();
       if (!oldest.done) cache.delete(oldest.value);
@@ -40,7 +54,14 @@ export function createTenantDirectory(store: Store, options: { ttlMs?: number } 
   }
 
   async function loadOrigins(): Promise<{ values: Set<string>; wildcard: boolean }> {
-    const tenants = await store.tenants.list();
+    let tenants: TenantRecord[];
+    try {
+      tenants = await store.tenants.list();
+    } catch (error) {
+      if (!origins) throw error;
+      origins.expiresAt = Date.now() + Math.min(ttlMs, STALE_RETRY_MS);
+      return origins;
+    }
     const values = new Set<string>();
     let wildcard = false;
     for (const tenant of tenants) {

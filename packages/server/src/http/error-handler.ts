@@ -8,6 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody, ErrorCode } from '@miptech/protocol';
 import { AppError, isAppError } from '../errors.ts';
+import { databaseUnavailableError } from '../store/database-unavailable.ts';
 import { RouteMethods } from './route-methods.ts';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -28,8 +29,10 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   429: 'rate_limited',
 };
 
-/** Any thrown value → AppError. Returns null for an unexpected (5xx) failure. */
+/** Any thrown value → AppError (a lost database → db_not_ready). Returns null for an unexpected (5xx) failure. */
 export function toAppError(error: unknown): AppError | null {
+  const databaseUnavailable = databaseUnavailableError(error);
+  if (databaseUnavailable) return databaseUnavailable;
   if (isAppError(error)) return error;
   const fastifyError = error as Partial<FastifyError> | null;
   const mapped = fastifyError?.code ? FASTIFY_CODES[fastifyError.code] : undefined;
@@ -59,6 +62,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => routes.add(route.method, route.url));
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
+    if (appError && appError !== error && appError.code === 'db_not_ready') request.log.warn({ err: error }, 'database unavailable');
     if (appError) return sendError(reply, request, appError);
     request.log.error({ err: error }, 'unhandled error');
     return sendError(reply, request, new AppError('internal_error'));

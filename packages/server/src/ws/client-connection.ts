@@ -27,6 +27,7 @@ import {
 } from '@miptech/protocol';
 import { requireScope, resolvePrincipal, type Principal } from '../auth/principal.ts';
 import { AppError, isAppError } from '../errors.ts';
+import { databaseUnavailableError } from '../store/database-unavailable.ts';
 import type { ChatEvent } from '../events/chat-event-log.ts';
 import type { PlatformServices } from '../http/platform-services.ts';
 import { enforceChatCreationLimit } from '../rate-limit/enforce-chat-creation-limit.ts';
@@ -314,8 +315,9 @@ export class ClientConnection implements RoomMember {
       await this.subscribe(chat, frame.last_seq);
     } catch (error) {
       if (this.isClosed()) return;
-      const appError = isAppError(error) ? error : null;
+      const appError = databaseUnavailableError(error) ?? (isAppError(error) ? error : null);
       if (!appError) this.context.services.logger.error({ err: error, connectionId: this.id }, 'join failed');
+      else if (appError !== error) this.context.services.logger.warn({ err: error, connectionId: this.id }, 'join failed: database unavailable');
       const code: ErrorCode = appError?.code ?? 'internal_error';
       this.sendError(code, appError?.message, appError?.retryAfter !== undefined ? { retry_after: appError.retryAfter } : {});
       const spec = ERROR_CODES[code];
@@ -386,7 +388,8 @@ export class ClientConnection implements RoomMember {
         clientMessageId: frame.client_message_id,
         rateLimitKey: principal.subject ?? `conn:${this.id}`,
       });
-    } catch (error) {
+    } catch (thrown) {
+      const error = databaseUnavailableError(thrown) ?? thrown;
       if (!isAppError(error)) throw error;
       this.sendError(error.code, error.message, {
         chat_id: chat.id,
@@ -445,10 +448,17 @@ export class ClientConnection implements RoomMember {
     this.close(ERROR_CODES.join_timeout.close, 'join_chat timeout');
   }
 
+  /** A failure outside the join and message paths (e.g. the tenant lookup): an error frame first, so the client learns why. */
   private onUnexpectedError(error: unknown): void {
-    this.context.services.logger.error({ err: error, connectionId: this.id }, 'websocket frame handling failed');
-    if (this.state === 'joined') this.sendError('internal_error');
-    else this.close(ERROR_CODES.internal_error.close ?? 1011, 'Internal error');
+    const unavailable = databaseUnavailableError(error);
+    if (unavailable) {
+      this.context.services.logger.warn({ err: error, connectionId: this.id }, 'websocket: database unavailable');
+      this.sendError('db_not_ready', unavailable.message, { retry_after: unavailable.retryAfter });
+    } else {
+      this.context.services.logger.error({ err: error, connectionId: this.id }, 'websocket frame handling failed');
+      this.sendError('internal_error');
+    }
+    if (this.state !== 'joined') this.close(ERROR_CODES.internal_error.close ?? 1011, unavailable ? 'Database not ready' : 'Internal error');
   }
 
   private leaveRoom(): void {

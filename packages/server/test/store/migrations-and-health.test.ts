@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openStoreDialect } from '../../src/store/open-store-dialect.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { migrateToLatest, storeMigrations } from '../../src/store/store-migrations.ts';
+import { startPostgresRelay, startRelay } from './tcp-relay.ts';
 import { dropSchema, testDatabaseTargets, uniqueSchemaName, type TestDatabase } from './test-databases.ts';
 
 for (const target of testDatabaseTargets()) {
@@ -87,43 +87,6 @@ describe('SQLite file handling', () => {
   });
 });
 
-/** A TCP relay to PostgreSQL that can be switched off and on, to simulate losing the database. */
-async function startRelay(host: string, port: number): Promise<{ port: number; setUp(up: boolean): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let up = true;
-  const server: Server = createServer((client) => {
-    if (!up) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(port, host);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('relay has no port');
-  return {
-    port: address.port,
-    setUp(value: boolean) {
-      up = value;
-      if (!value) for (const socket of sockets) socket.destroy();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 const [, postgres] = testDatabaseTargets();
 describe('PostgreSQL outage', { skip: postgres?.skip }, () => {
   const databaseUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -169,13 +132,9 @@ describe('PostgreSQL outage', { skip: postgres?.skip }, () => {
   });
 
   it('reports db_not_ready while the database is lost and recovers without a restart', async (t) => {
-    const upstream = new URL(databaseUrl);
-    const relay = await startRelay(upstream.hostname, Number(upstream.port || 5432));
+    const relay = await startPostgresRelay(databaseUrl);
     const schema = uniqueSchemaName();
-    const url = new URL(databaseUrl);
-    url.hostname = '127.0.0.1';
-    url.port = String(relay.port);
-    const { store } = await openStore({ databaseUrl: url.toString(), schema, poolSize: 2, statementTimeoutMs: 5000 });
+    const { store } = await openStore({ databaseUrl: relay.url, schema, poolSize: 2, statementTimeoutMs: 5000 });
     t.after(async () => {
       await store.close();
       await relay.close();
