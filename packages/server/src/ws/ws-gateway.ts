@@ -2,7 +2,8 @@
  * The WebSocket endpoint `/api/v1/ws/chat`, on the HTTP server's 'upgrade' event with `ws` in
  * noServer mode. Every upgrade on the path is accepted (the handshake state machine in
  * client-connection.ts then decides, so a client always learns why with a close code). One timer
- * drives the heartbeat of all connections; shutdown closes every socket with 1001.
+ * drives the heartbeat of all connections, a slice of them per tick (see HeartbeatSlots);
+ * shutdown closes every socket with 1001.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -12,10 +13,10 @@ import type { PlatformServices } from '../http/platform-services.ts';
 import { redactUrl } from '../logger.ts';
 import { ChatRooms } from './chat-rooms.ts';
 import { ClientConnection, readUpgradeInfo } from './client-connection.ts';
+import { HeartbeatSlots } from './heartbeat-slots.ts';
 
 /** ws closes a socket (1009) above this; our own smaller per-frame limit answers with an error frame instead. */
 const HARD_MAX_PAYLOAD = 4 * 1024 * 1024;
-
 export interface WsGateway {
   readonly connectionCount: number;
   /** Closes every socket with 1001 and waits (bounded) until they are gone. */
@@ -32,6 +33,7 @@ export function attachWsGateway(server: Server, services: PlatformServices): WsG
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: HARD_MAX_PAYLOAD, clientTracking: false });
   const rooms = new ChatRooms(services.eventLog);
   const connections = new Set<ClientConnection>();
+  const heartbeats = new HeartbeatSlots<ClientConnection>(services.config.wsHeartbeatIntervalMs);
   const closedWaiters = new Set<() => void>();
 
   const context = {
@@ -39,6 +41,7 @@ export function attachWsGateway(server: Server, services: PlatformServices): WsG
     rooms,
     onClosed(connection: ClientConnection) {
       connections.delete(connection);
+      heartbeats.remove(connection);
       if (connections.size === 0) for (const waiter of closedWaiters) waiter();
     },
   };
@@ -52,16 +55,13 @@ export function attachWsGateway(server: Server, services: PlatformServices): WsG
     wss.handleUpgrade(request, socket, head, (ws) => {
       const connection = new ClientConnection(ws, readUpgradeInfo(request), context);
       connections.add(connection);
+      heartbeats.add(connection);
       connection.start();
     });
   }
   server.on('upgrade', onUpgrade);
 
-  const interval = services.config.wsHeartbeatIntervalMs;
-  const heartbeat = setInterval(() => {
-    const now = Date.now();
-    for (const connection of connections) connection.heartbeat(now, interval);
-  }, interval);
+  const heartbeat = setInterval(() => heartbeats.tick(), heartbeats.tickMs);
   heartbeat.unref();
 
   return {
