@@ -140,6 +140,11 @@ export interface ResponseCompleteData {
   created_at: string;
   message: { id: string; role: 'assistant'; content: string; created_at: string };
   error_code?: ErrorCode;
+  /**
+   * Set on the copy of an earlier answer's end sent right after `chat_joined` to a client that
+   * joined without `last_seq` and could not have seen it (it has no `seq`; see docs/protocol.md).
+   */
+  catch_up?: boolean;
 }
 export interface ErrorData {
   code: ErrorCode;

@@ -33,7 +33,8 @@ import type { PlatformServices } from '../http/platform-services.ts';
 import { enforceChatCreationLimit } from '../rate-limit/enforce-chat-creation-limit.ts';
 import { TENANT_ID_PATTERN } from '../http/request-identity.ts';
 import { readSessionCookie } from '../http/visitor-session-cookie.ts';
-import type { ChatRecord, TenantRecord } from '../store/store.ts';
+import { toStoredResponseComplete } from '../chat/wire-resources.ts';
+import type { ChatRecord, MessageRecord, TenantRecord } from '../store/store.ts';
 import type { ChatRooms, RoomMember } from './chat-rooms.ts';
 import { chatEventPrefix, completeFrame, encodeDirectFrame, type DirectFrame } from './frame-encoder.ts';
 
@@ -57,6 +58,8 @@ export interface UpgradeInfo {
   remoteAddress: string;
 }
 
+/** How long after its end an answer is still sent to a client that rejoins without last_seq. */
+const CATCH_UP_WINDOW_MS = 120_000;
 const FLOOD_WINDOW_MS = 1000;
 const FLOOD_MAX_FRAMES = 40;
 const MAX_QUEUED_FRAMES = 64;
@@ -312,7 +315,7 @@ export class ClientConnection implements RoomMember {
       this.chat = chat;
       this.clearJoinTimer();
       if (created) this.sendDirect({ type: 'chat_created', chatId: chat.id, data: { chat_id: chat.id, session_id: chat.sessionId } });
-      await this.subscribe(chat, frame.last_seq);
+      await this.subscribe(chat, frame.last_seq, !created);
     } catch (error) {
       if (this.isClosed()) return;
       const appError = databaseUnavailableError(error) ?? (isAppError(error) ? error : null);
@@ -329,10 +332,13 @@ export class ClientConnection implements RoomMember {
   /**
    * Subscribes first and buffers live events, then asks the log what happened after `lastSeq`
    * (or only for the current seq), sends chat_joined, the replay and the buffer: no gap, and
-   * duplicates are dropped by seq.
+   * duplicates are dropped by seq. A rejoin without `last_seq` also gets the end of an answer
+   * it missed (see missedAnswer).
    */
-  private async subscribe(chat: ChatRecord, lastSeq: number | null): Promise<void> {
+  private async subscribe(chat: ChatRecord, lastSeq: number | null, existing: boolean): Promise<void> {
     const { services, rooms } = this.context;
+    // Asked before joining the room: this node's memory of the chat's last leave, not our own.
+    const lastLeftAt = rooms.lastLeftAt(chat.id);
     this.buffered = [];
     rooms.join(chat.id, this);
     let replay;
@@ -342,6 +348,7 @@ export class ClientConnection implements RoomMember {
       services.logger.warn({ err: error, chatId: chat.id }, 'replay failed; joining live only');
       replay = { complete: false, events: [], lastSeq: 0 };
     }
+    const missed = existing && lastSeq === null ? await this.missedAnswer(chat, lastLeftAt) : null;
     if (this.state !== 'joining') return;
     this.state = 'joined';
     const resumed = lastSeq !== null && replay.complete;
@@ -357,8 +364,34 @@ export class ClientConnection implements RoomMember {
     };
     if (lastSeq !== null && !replay.complete) joined.history_reload_required = true;
     this.sendDirect({ type: 'chat_joined', chatId: chat.id, data: joined });
+    if (missed && !pending.some((event) => event.type === 'response_complete' && event.messageId === missed.id)) {
+      this.sendDirect({ type: 'response_complete', chatId: chat.id, messageId: missed.id, data: { ...toStoredResponseComplete(missed) } });
+    }
     if (resumed) for (const event of replay.events) this.writeEvent(event, chatEventPrefix(event));
     for (const event of pending) this.writeEvent(event, chatEventPrefix(event));
+  }
+
+  /**
+   * The end of an answer that a client joining without `last_seq` (the guide's clients) may not
+   * have seen: without it, a client that was shown "typing" when its socket closed (a restart of
+   * a single node closes the sockets first and finishes the answers afterwards; a network drop)
+   * never learns the answer. The chat's newest message must be an assistant message that ended
+   * within CATCH_UP_WINDOW_MS, after the last socket of the chat left this node (when this node
+   * knows: after a restart, or on another node, it does not).
+   */
+  private async missedAnswer(chat: ChatRecord, lastLeftAt: number | undefined): Promise<MessageRecord | null> {
+    try {
+      const { items } = await this.context.services.store.messages.list(chat.tenantId, chat.id, { limit: 1 });
+      const newest = items[0];
+      if (!newest || newest.role !== 'assistant' || newest.status === 'streaming' || !newest.completedAt) return null;
+      const endedAt = Date.parse(newest.completedAt);
+      if (!(Date.now() - endedAt <= CATCH_UP_WINDOW_MS)) return null;
+      if (lastLeftAt !== undefined && endedAt <= lastLeftAt) return null;
+      return newest;
+    } catch (error) {
+      this.context.services.logger.warn({ err: error, chatId: chat.id }, 'could not look for a missed answer');
+      return null;
+    }
   }
 
   /** A join on a joined socket: the same chat (or another create:true) is acknowledged again; never a second chat. */
