@@ -30,16 +30,36 @@ function migratorFor(dialect: StoreDialect): Migrator {
   });
 }
 
+/** Attempts at migrating when another schema of the same database disappears meanwhile (see below). */
+const MIGRATION_ATTEMPTS = 5;
+const MIGRATION_RETRY_DELAY_MS = 50;
+
+/**
+ * Kysely's migrator first lists the tables of every schema of the PostgreSQL database, checking
+ * each schema's privileges by name; a schema dropped by someone else during that query fails it
+ * with 3F000 naming that other schema. Nothing of ours went wrong (test runs and staging setups
+ * drop schemas next to each other), so the migration is simply tried again.
+ */
+function anotherSchemaVanished(error: unknown, dialect: StoreDialect): boolean {
+  if ((error as { code?: unknown } | null)?.code !== '3F000') return false;
+  const message = error instanceof Error ? error.message : '';
+  return dialect.migrationTableSchema === undefined || !message.includes(`"${dialect.migrationTableSchema}"`);
+}
+
 /** Applies every pending migration (a no-op when the schema is current). Throws on failure. */
 export async function migrateToLatest(dialect: StoreDialect): Promise<string[]> {
-  const { error, results } = await migratorFor(dialect).migrateToLatest();
-  if (error !== undefined) {
+  for (let attempt = 1; ; attempt += 1) {
+    const { error, results } = await migratorFor(dialect).migrateToLatest();
+    if (error === undefined) return (results ?? []).map((result) => result.migrationName);
+    if (attempt < MIGRATION_ATTEMPTS && anotherSchemaVanished(error, dialect)) {
+      await new Promise((resolve) => setTimeout(resolve, MIGRATION_RETRY_DELAY_MS));
+      continue;
+    }
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     throw new Error(`Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
   }
-  return (results ?? []).map((result) => result.migrationName);
 }
 
 /**
