@@ -1,8 +1,10 @@
 /**
- * Spreads the WebSocket heartbeat over an interval. Each connection is assigned a slot when it
- * arrives and a timer pings one slot per tick, so every connection is still pinged once per
- * interval but the pings of thousands of connections are never written in one go: pinging all
- * of them at one instant stalled every socket for tens of milliseconds once per interval.
+ * Spreads the WebSocket heartbeat over an interval. A timer pings one slot of connections per
+ * tick, so every connection is still pinged once per interval but the pings of thousands of
+ * connections are never written in one go: pinging all of them at one instant stalled every
+ * socket for tens of milliseconds once per interval. A connection joins the slot pinged last, so
+ * its first ping comes one interval after it arrived, and connections arriving at different
+ * times are pinged at different times.
  */
 
 /** What the heartbeat drives: a connection pings, or closes itself when silent too long. */
@@ -18,7 +20,7 @@ const HEARTBEAT_MIN_TICK_MS = 50;
 export class HeartbeatSlots<T extends HeartbeatTarget> {
   private readonly slots: Set<T>[];
   private readonly slotOf = new Map<T, Set<T>>();
-  private nextSlot = 0;
+  /** Index of the slot the next tick pings. */
   private tickSlot = 0;
   readonly tickMs: number;
 
@@ -29,8 +31,8 @@ export class HeartbeatSlots<T extends HeartbeatTarget> {
   }
 
   add(connection: T): void {
-    const slot = this.slots[this.nextSlot % this.slots.length]!;
-    this.nextSlot += 1;
+    const count = this.slots.length;
+    const slot = this.slots[(this.tickSlot + count - 1) % count]!;
     slot.add(connection);
     this.slotOf.set(connection, slot);
   }
@@ -41,8 +43,8 @@ export class HeartbeatSlots<T extends HeartbeatTarget> {
   }
 
   tick(): void {
-    const slot = this.slots[this.tickSlot % this.slots.length]!;
-    this.tickSlot += 1;
+    const slot = this.slots[this.tickSlot]!;
+    this.tickSlot = (this.tickSlot + 1) % this.slots.length;
     const now = Date.now();
     for (const connection of slot) connection.heartbeat(now, this.intervalMs);
   }
