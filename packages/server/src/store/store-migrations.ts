@@ -4,7 +4,7 @@
  * what was type-checked and nothing depends on the working directory. Applied migrations are
  * recorded in `schema_migrations`.
  */
-import { Migrator, sql, type Migration } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationResult } from 'kysely';
 import { coreSchemaMigration } from './core-schema-migration.ts';
 import type { StoreDialect } from './store-dialect.ts';
 
@@ -34,16 +34,24 @@ function migratorFor(dialect: StoreDialect): Migrator {
 const MIGRATION_ATTEMPTS = 5;
 const MIGRATION_RETRY_DELAY_MS = 50;
 
+/** What a catalogue query reports when an object it listed is dropped under it: schema, table, column. */
+const VANISHED_OBJECT_CODES = new Set(['3F000', '42P01', '42703']);
+
 /**
- * Kysely's migrator first lists the tables of every schema of the PostgreSQL database, checking
- * each schema's privileges by name; a schema dropped by someone else during that query fails it
- * with 3F000 naming that other schema. Nothing of ours went wrong (test runs and staging setups
- * drop schemas next to each other), so the migration is simply tried again.
+ * Kysely's migrator first lists the tables and columns of every schema of the PostgreSQL
+ * database (by name, per row); a schema dropped by someone else during that listing fails it
+ * (3F000, 42P01 or 42703 naming that other schema's objects) before any migration of ours ran.
+ * Nothing of ours went wrong (test runs and staging setups drop schemas next to each other), so
+ * the migration is tried again. An error naming our own schema, or one from a migration itself,
+ * is not retried.
  */
-function anotherSchemaVanished(error: unknown, dialect: StoreDialect): boolean {
-  if ((error as { code?: unknown } | null)?.code !== '3F000') return false;
+function anotherSchemaVanished(error: unknown, results: readonly MigrationResult[] | undefined, dialect: StoreDialect): boolean {
+  if (dialect.name !== 'postgres') return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !VANISHED_OBJECT_CODES.has(code)) return false;
+  if ((results ?? []).some((result) => result.status === 'Error')) return false;
   const message = error instanceof Error ? error.message : '';
-  return dialect.migrationTableSchema === undefined || !message.includes(`"${dialect.migrationTableSchema}"`);
+  return !message.includes(`"${dialect.migrationTableSchema}"`);
 }
 
 /** Applies every pending migration (a no-op when the schema is current). Throws on failure. */
@@ -51,7 +59,7 @@ export async function migrateToLatest(dialect: StoreDialect): Promise<string[]> 
   for (let attempt = 1; ; attempt += 1) {
     const { error, results } = await migratorFor(dialect).migrateToLatest();
     if (error === undefined) return (results ?? []).map((result) => result.migrationName);
-    if (attempt < MIGRATION_ATTEMPTS && anotherSchemaVanished(error, dialect)) {
+    if (attempt < MIGRATION_ATTEMPTS && anotherSchemaVanished(error, results, dialect)) {
       await new Promise((resolve) => setTimeout(resolve, MIGRATION_RETRY_DELAY_MS));
       continue;
     }
