@@ -15,10 +15,14 @@ export class LruMap<K, V> {
     return this.entries.size;
   }
 
-  /** The value, marked as just used; undefined when absent. */
+  /**
+   * The value, marked as just used; undefined when absent. Marking (moving the entry to the back)
+   * only matters once the map is full and evicts: below that, hits leave the order alone, which
+   * spares the hot paths a delete and an insert per lookup.
+   */
   get(key: K): V | undefined {
     const value = this.entries.get(key);
-    if (value !== undefined) {
+    if (value !== undefined && this.entries.size >= this.capacity) {
       this.entries.delete(key);
       this.entries.set(key, value);
     }
