@@ -15,6 +15,8 @@ import { createAnswerEngine } from './engines/create-answer-engine.ts';
 import type { ChatEventLog } from './events/chat-event-log.ts';
 import { createInProcessEventLog } from './events/in-process-event-log.ts';
 import { RedisChatEventLog } from './events/redis-event-log.ts';
+import { RedisStopRelay } from './events/redis-stop-relay.ts';
+import type { StopRelay } from './chat/stop-relay.ts';
 import { registerCors } from './http/cors.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { trackHttpConnections } from './http/http-connections.ts';
@@ -38,6 +40,8 @@ export interface PlatformOverrides {
   engine?: AnswerEngine;
   eventLog?: ChatEventLog;
   rateLimiter?: RateLimiter;
+  /** Carries stop_generation to the other nodes; by default Redis when REDIS_URL is set, else none. */
+  stopRelay?: StopRelay;
   logger?: Logger;
   /** Extra readiness checks (e.g. Redis) reported by /readyz. */
   readinessChecks?: ReadinessCheck[];
@@ -87,6 +91,15 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
   const readinessChecks: ReadinessCheck[] = [...(overrides.readinessChecks ?? [])];
   try {
     const engine = overrides.engine ?? createAnswerEngine(toEngineConfig(config));
+    let stopRelay = overrides.stopRelay;
+    let stopRelayReady: Promise<void> = Promise.resolve();
+    if (!stopRelay && config.redisUrl) {
+      // The answer a visitor stops may be generated on another node (see chat/stop-relay.ts).
+      const redisRelay = new RedisStopRelay({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, nodeId: config.nodeId, logger });
+      stopRelay = redisRelay;
+      owned.push(redisRelay);
+      stopRelayReady = redisRelay.waitUntilReady(5000).catch((error: unknown) => logger.warn({ err: error }, 'redis stop relay not ready at start-up'));
+    }
     let eventLog = overrides.eventLog;
     if (!eventLog) {
       if (config.redisUrl) {
@@ -115,6 +128,8 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
         : createInMemoryRateLimiter();
       owned.push(rateLimiter);
     }
+    // Connecting since before the event log waited for Redis: a Redis that is down delays start-up once.
+    await stopRelayReady;
 
     await ensureDefaultTenant(store, config, logger);
     if (overrides.seedKnowledge ?? true) {
@@ -130,7 +145,17 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       knowledge,
       tenants: createTenantDirectory(store),
       tokens: await createTokenService(config.jwtSecret),
-      chats: new ChatService({ store, knowledge, engine, eventLog, rateLimiter, logger, nodeId: config.nodeId, leaseMs: config.answerLeaseMs }),
+      chats: new ChatService({
+        store,
+        knowledge,
+        engine,
+        eventLog,
+        rateLimiter,
+        logger,
+        nodeId: config.nodeId,
+        leaseMs: config.answerLeaseMs,
+        ...(stopRelay ? { stopRelay } : {}),
+      }),
       eventLog,
       rateLimiter,
       logger,

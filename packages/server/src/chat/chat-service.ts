@@ -3,6 +3,7 @@
  * Creates chats idempotently per (tenant, session id), checks that a principal may see a chat,
  * commits user messages (the client's message id is an idempotency key) and runs answers in the
  * background, keeping track of them so stop_generation and a graceful shutdown can reach them.
+ * With several nodes a stop is also relayed to the others (the answer may run on any of them).
  */
 import { ERROR_CODES, SCOPES, type ErrorCode } from '@miptech/protocol';
 import { canAccessChat, requireScope, type Principal } from '../auth/principal.ts';
@@ -16,6 +17,7 @@ import { enforceRateLimit } from '../rate-limit/enforce-rate-limit.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { ChatRecord, MessageRecord, Store, TenantRecord } from '../store/store.ts';
 import { generateAnswer, type AbortReason, type GenerationDeps } from './answer-generation.ts';
+import type { StopRelay, StopRequest } from './stop-relay.ts';
 
 export interface ChatServiceDeps {
   store: Store;
@@ -27,6 +29,8 @@ export interface ChatServiceDeps {
   nodeId: string;
   /** @default 30000 */
   leaseMs?: number;
+  /** Carries stops to the other nodes (Redis); absent with one node. */
+  stopRelay?: StopRelay;
 }
 
 export interface CreateChatRequest {
@@ -76,6 +80,7 @@ export class ChatService {
       nodeId: deps.nodeId,
       leaseMs: deps.leaseMs ?? 30_000,
     };
+    deps.stopRelay?.onStop((stop) => this.stopLocally(stop));
   }
 
   /** Number of answers being generated right now. */
@@ -171,12 +176,30 @@ export class ChatService {
     clearTimeout(timer);
   }
 
-  /** Aborts the chat's running answers (or one of them); they end as `stopped`. */
-  stopGeneration(tenantId: string, chatId: string, assistantMessageId: string | null): number {
+  /**
+   * Aborts the chat's running answers (or the one with that assistant or user message id); they
+   * end as `stopped`. `tenantId` and `chatId` must be those the caller checked the principal's
+   * access to. Answers on this node stop at once; the stop is also relayed to the other nodes
+   * unless the one named answer was found here. Returns the number stopped on this node.
+   */
+  stopGeneration(tenantId: string, chatId: string, messageId: string | null): number {
+    const stop: StopRequest = { tenantId, chatId, messageId };
+    const stopped = this.stopLocally(stop);
+    const relay = this.deps.stopRelay;
+    if (relay && !(messageId && stopped > 0)) {
+      relay.publish(stop).catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, tenantId, chatId }, 'could not relay stop_generation to the other nodes'),
+      );
+    }
+    return stopped;
+  }
+
+  /** Stops the matching answers running on this node: only those of exactly this tenant and chat. */
+  private stopLocally({ tenantId, chatId, messageId }: StopRequest): number {
     let stopped = 0;
     for (const [id, answer] of this.running) {
       if (answer.tenantId !== tenantId || answer.chatId !== chatId) continue;
-      if (assistantMessageId && id !== assistantMessageId && answer.userMessageId !== assistantMessageId) continue;
+      if (messageId && id !== messageId && answer.userMessageId !== messageId) continue;
       answer.controller.abort('stop' satisfies AbortReason);
       stopped += 1;
     }
