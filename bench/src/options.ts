@@ -1,11 +1,24 @@
 /**
  * Command-line options of `npm run bench`. `--quick` is a smoke run (under a minute); the full
  * run follows issue 7: steps 20/100/200/500 over 1,000 idle joined connections, 3 rounds.
+ * `--cluster` adds the scaled-out target (N nodes on PostgreSQL + Redis behind nginx) to every
+ * round; it is not in the default run because it needs those servers.
  */
 import { availableParallelism } from 'node:os';
 import { DEFAULT_MODEL, type ScriptedModelOptions } from './model/scripted-model.ts';
 
-export type TargetName = 'platform' | 'baseline';
+export type TargetName = 'platform' | 'baseline' | 'cluster';
+
+const TARGET_NAMES: readonly TargetName[] = ['platform', 'baseline', 'cluster'];
+
+export interface ClusterTargetOptions {
+  /** Platform node processes behind nginx. */
+  nodes: number;
+  /** PostgreSQL server; the run creates and drops a database of its own on it. */
+  postgresUrl: string;
+  /** A shared Redis used under a key prefix of the run's own; null: a private redis-server. */
+  redisUrl: string | null;
+}
 
 export interface BenchOptions {
   quick: boolean;
@@ -40,12 +53,18 @@ export interface BenchOptions {
   /** Profile the platform with --cpu-prof (one round, platform only). */
   profile: boolean;
   out: string;
+  cluster: ClusterTargetOptions;
 }
 
 export const USAGE = `npm run bench -- [options]
   --quick                  smoke run (< 60 s): small steps, 1 round
   --rounds N               rounds, each runs every target once (default 3; quick 1)
-  --targets a,b            platform,baseline (default both)
+  --targets a,b            platform,baseline,cluster (default platform,baseline)
+  --cluster                add the cluster target: N nodes on PostgreSQL + Redis behind nginx
+  --cluster-nodes N        nodes of the cluster target (default 3)
+  --postgres-url URL       PostgreSQL server for the cluster (default $TEST_DATABASE_URL, $DATABASE_URL
+                           or postgres://postgres@127.0.0.1:5432/test; a database of the run's own is created)
+  --redis-url URL          a shared Redis for the cluster (own key prefix); default a private redis-server
   --steps 20,100,200,500   concurrent streaming answers per step
   --idle N                 idle joined connections under the steps (default 1000)
   --memory-sessions N      idle sessions for the memory-per-connection figure (default 5000)
@@ -71,7 +90,21 @@ function positiveInteger(flag: string, value: string | undefined): number {
   return parsed;
 }
 
-export function parseOptions(argv: readonly string[]): BenchOptions {
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A server URL on 127.0.0.1/localhost only: the bench never reaches beyond this machine. */
+function localUrl(flag: string, value: string, ...protocols: string[]): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new Error(`${flag} needs a URL (got ${JSON.stringify(value)})`);
+  }
+  if (!protocols.includes(parsed.protocol)) throw new Error(`${flag} needs a ${protocols[0]}// URL`);
+  if (parsed.hostname !== '127.0.0.1' && parsed.hostname !== 'localhost') throw new Error(`${flag} must point at 127.0.0.1 (the bench stays on this machine)`);
+}
+
+export function parseOptions(argv: readonly string[], env: Env = process.env): BenchOptions {
   const quick = argv.includes('--quick');
   const options: BenchOptions = {
     quick,
@@ -96,7 +129,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     platformLogLevel: 'info',
     profile: false,
     out: 'bench/results/latest.json',
+    cluster: {
+      nodes: 3,
+      postgresUrl: env.TEST_DATABASE_URL || env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
+      redisUrl: null,
+    },
   };
+  let addCluster = false;
   let headlineGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
@@ -111,8 +150,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--rounds': options.rounds = Math.max(1, positiveInteger(flag, take())); break;
       case '--targets': {
         const targets = String(take() ?? '').split(',').filter(Boolean);
-        for (const target of targets) if (target !== 'platform' && target !== 'baseline') throw new Error(`unknown target ${target}`);
-        if (targets.length === 0) throw new Error('--targets needs platform and/or baseline');
+        for (const target of targets) if (!TARGET_NAMES.includes(target as TargetName)) throw new Error(`unknown target ${target}`);
+        if (targets.length === 0) throw new Error('--targets needs platform, baseline and/or cluster');
         options.targets = targets as TargetName[];
         break;
       }
@@ -144,9 +183,19 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       }
       case '--out': options.out = String(take()); break;
+      case '--cluster': addCluster = true; break;
+      case '--cluster-nodes': options.cluster.nodes = Math.max(1, positiveInteger(flag, take())); break;
+      case '--postgres-url': options.cluster.postgresUrl = String(take()); break;
+      case '--redis-url': options.cluster.redisUrl = String(take()); break;
       case '--help': case '-h': throw new Error(USAGE);
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
+  }
+  if (addCluster && !options.targets.includes('cluster')) options.targets = [...options.targets, 'cluster'];
+  options.targets = [...new Set(options.targets)];
+  if (options.targets.includes('cluster')) {
+    localUrl('--postgres-url', options.cluster.postgresUrl, 'postgres:', 'postgresql:');
+    if (options.cluster.redisUrl !== null) localUrl('--redis-url', options.cluster.redisUrl, 'redis:');
   }
   if (options.profile) {
     // One platform run with only what the profiled step needs.

@@ -39,6 +39,13 @@ export interface ClusterOptions {
    * Without it the cluster starts a private redis-server.
    */
   redisUrl?: string;
+  /**
+   * The module each node process runs (through tsx). The bench runs its own entry with its
+   * scripted model. @default scripts/cluster/cluster-node.ts
+   */
+  nodeEntry?: string;
+  /** nginx `worker_connections` (a proxied socket takes two). @default 4096 */
+  nginxWorkerConnections?: number;
 }
 
 export interface ClusterNode {
@@ -137,7 +144,7 @@ export class Cluster {
     mkdirSync(dataDir, { recursive: true });
     const log = createWriteStream(join(this.runDir, `${node.id}.log`), { flags: 'a' });
     this.logs.push(log);
-    const child = spawn(process.execPath, ['--import', 'tsx', NODE_ENTRY], {
+    const child = spawn(process.execPath, ['--import', 'tsx', this.options.nodeEntry ?? NODE_ENTRY], {
       cwd: REPO_ROOT,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -267,6 +274,7 @@ export class Cluster {
         upstreamPorts: this.nodes.map((node) => node.port),
         runDir: nginxDir,
         workerUserRoot: process.getuid?.() === 0,
+        ...(this.options.nginxWorkerConnections ? { workerConnections: this.options.nginxWorkerConnections } : {}),
       }),
     );
     const child = spawn('nginx', ['-p', nginxDir, '-c', configFile, '-e', join(nginxDir, 'error.log')], {

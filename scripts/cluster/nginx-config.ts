@@ -25,6 +25,8 @@ export interface NginxConfigOptions {
   readTimeoutSeconds?: number;
   /** Run the worker as root (only when nginx is started as root, so it can use `runDir`). */
   workerUserRoot?: boolean;
+  /** Connections per nginx worker; a proxied socket takes two (client and upstream). @default 4096 */
+  workerConnections?: number;
 }
 
 /** Renders a complete nginx.conf (foreground, no daemon, everything under `runDir`). */
@@ -39,7 +41,7 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 
 events {
-  worker_connections 4096;
+  worker_connections ${options.workerConnections ?? 4096};
 }
 
 http {

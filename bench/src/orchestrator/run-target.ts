@@ -3,6 +3,10 @@
  * another, drive the phases (visitor handshakes, memory per idle session, REST creation rate,
  * open-loop streaming steps) while reading both processes' CPU and memory from /proc, then tear
  * everything down — also when a phase fails.
+ *
+ * The cluster target's "server" process is a manager (servers/cluster-main.ts) that starts the
+ * nodes, nginx and Redis; its CPU is the sum over those processes and the PostgreSQL backends of
+ * its database. It has no memory phase (no single heap to collect) and no event-loop figures.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +17,9 @@ import type { GeneratorInit, PhaseSummary, StepSummary } from '../load/load-mess
 import { idealAnswerMs } from '../model/scripted-model.ts';
 import type { LoopStats, MemorySnapshot, ServerReady } from '../servers/server-child.ts';
 import { startNodeChild, stopNodeChild, type NodeChild } from './node-child.ts';
+import { groupCpuBetween, readGroupUsage, type GroupMember, type GroupReading, type ProcessRole } from './process-group.ts';
 import { cpuBetween, machineCoresBetween, readMachineCpu, readProcessUsage } from './process-usage.ts';
+import type { ClusterTargetEnv } from '../servers/cluster-main.ts';
 
 export interface MemoryResult {
   sessions: number;
@@ -36,8 +42,10 @@ export interface StepRun extends StepSummary {
   generatorCores: number;
   /** CPU taken by every other process on the machine during the step, in cores. */
   otherCores: number;
-  /** The server's event loop during the step. */
+  /** The server's event loop during the step (NaN for the cluster: several loops). */
   serverLoop: LoopStats;
+  /** Cluster target: cores per kind of process (node, nginx, redis, postgres). */
+  serverCoresByRole?: Partial<Record<ProcessRole, number>>;
 }
 
 export interface TargetRun {
@@ -48,7 +56,9 @@ export interface TargetRun {
   chatCreation?: PhaseSummary;
   handshake?: PhaseSummary;
   memory?: MemoryResult;
-  rest?: PhaseSummary & { serverCores: number; machineCores: number };
+  rest?: PhaseSummary & { serverCores: number; machineCores: number; serverCoresByRole?: Partial<Record<ProcessRole, number>> };
+  /** Cluster target: how many platform nodes ran. */
+  nodes?: number;
   steps: StepRun[];
   /** CPU profiles taken (`--profile`). */
   profileFiles: Array<{ phase: string; file: string }>;
@@ -62,7 +72,9 @@ const BENCH_ROOT = new URL('..', import.meta.url).pathname;
 const SERVER_ENTRY: Record<TargetName, string> = {
   platform: join(BENCH_ROOT, 'servers/platform-main.ts'),
   baseline: join(BENCH_ROOT, 'servers/baseline-main.ts'),
+  cluster: join(BENCH_ROOT, 'servers/cluster-main.ts'),
 };
+const NO_LOOP_STATS: LoopStats = { elu: Number.NaN, delayP50Ms: Number.NaN, delayP99Ms: Number.NaN, delayMaxMs: Number.NaN };
 const GENERATOR_ENTRY = join(BENCH_ROOT, 'load/generator-main.ts');
 const QUESTIONS = [
   'How do I embed the widget?',
@@ -78,6 +90,16 @@ export function chatsForStreams(streams: number, options: BenchOptions): number 
   return Math.max(1, Math.round((streams * (answerMs + options.gapMs)) / answerMs));
 }
 
+/**
+ * nginx connections the cluster target needs: every client socket is proxied over a second one,
+ * plus the upstream keep-alive pool and headroom. Never below the harness default.
+ */
+export function nginxWorkerConnections(options: BenchOptions): number {
+  const maxChats = Math.max(0, ...options.steps.map((s) => chatsForStreams(s, options)));
+  const clients = options.idleConnections + maxChats + options.restConnections + options.handshakeConcurrency;
+  return Math.max(4096, 2 * clients + 512);
+}
+
 export function fdsNeeded(options: BenchOptions): number {
   const maxChats = Math.max(0, ...options.steps.map((s) => chatsForStreams(s, options)));
   return options.idleConnections + maxChats + options.memorySessions + options.restConnections + 64 * options.workers + 512;
@@ -85,6 +107,11 @@ export function fdsNeeded(options: BenchOptions): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** "node 80 %, nginx 20 %, …" */
+function rolesText(coresByRole: Partial<Record<ProcessRole, number>>): string {
+  return Object.entries(coresByRole).map(([role, cores]) => `${role} ${((cores ?? 0) * 100).toFixed(0)} %`).join(', ');
 }
 
 function eluText(loads: ReadonlyArray<{ elu: number }>): string {
@@ -134,6 +161,7 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
   const jwtSecret = randomBytes(48).toString('base64url');
   const children: NodeChild[] = [];
   const timeout = (ms: number) => ms + 60_000;
+  const isCluster = target === 'cluster';
   try {
     await waitForQuietMachine(options.quietWaitSeconds * 1000, 0.5, log);
     const server = startNodeChild({
@@ -148,6 +176,15 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
         JWT_SECRET: jwtSecret,
         LOG_LEVEL: options.platformLogLevel,
         BENCH_MODEL: JSON.stringify(options.model),
+        ...(isCluster ? {
+          BENCH_CLUSTER: JSON.stringify({
+            nodes: options.cluster.nodes,
+            postgresUrl: options.cluster.postgresUrl,
+            ...(options.cluster.redisUrl ? { redisUrl: options.cluster.redisUrl } : {}),
+            logLevel: options.platformLogLevel,
+            nginxWorkerConnections: nginxWorkerConnections(options),
+          } satisfies ClusterTargetEnv),
+        } : {}),
       },
       fdLimit: context.fdLimit,
       nice: options.nice,
@@ -162,6 +199,15 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
       }),
     ]);
     log(`  ${target} listening on ${ready.url} (pid ${ready.pid})`);
+    if (isCluster) run.nodes = options.cluster.nodes;
+    // The processes whose CPU is the server's: one, or the whole cluster (asked each time: a
+    // PostgreSQL pool may have opened or closed backends meanwhile).
+    const serverUsage = async (): Promise<GroupReading> => {
+      const members = isCluster
+        ? await server.rpc.call<GroupMember[]>('processes', {}, 10_000)
+        : [{ role: 'server' as const, pid: server.pid }];
+      return readGroupUsage(members);
+    };
 
     const generator = startNodeChild({
       label: 'load generator',
@@ -193,7 +239,7 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
     // 2. Memory per idle joined session: the RSS slope after a full GC, between 20 % and 100 % of
     // the sessions joined. The first 20 % absorb heap pages left free by earlier phases, which
     // would otherwise hide part of the cost.
-    if (options.memorySessions > 0) {
+    if (options.memorySessions > 0 && !isCluster) {
       const created = await call<PhaseSummary>('createChats', { group: 'memory', count: options.memorySessions }, 300_000);
       const connectArgs = { group: 'memory', concurrency: options.handshakeConcurrency, timeoutMs: 15_000 };
       const first = await call<PhaseSummary>('connect', { ...connectArgs, limit: Math.floor(options.memorySessions / 5) }, 300_000);
@@ -219,15 +265,18 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
 
     // 3. POST /api/v1/chat in a closed loop (the platform's real route vs the bare Fastify route).
     if (options.restSeconds > 0) {
-      const before = readProcessUsage(server.pid);
+      const before = await serverUsage();
       const machineBefore = readMachineCpu();
       if (options.profile) await server.rpc.call('profileStart', {}, 30_000);
       const rest = await call<PhaseSummary>('rest', { durationMs: options.restSeconds * 1000, connections: options.restConnections }, options.restSeconds * 1000);
       if (options.profile) run.profileFiles.push({ phase: 'POST /api/v1/chat', file: await stopProfile(server, context, `${target}-rest`) });
-      const serverCores = cpuBetween(before, readProcessUsage(server.pid)).cores;
+      const serverCpu = groupCpuBetween(before, await serverUsage());
+      const serverCores = serverCpu.cores;
       run.rest = { ...rest, serverCores, machineCores: machineCoresBetween(machineBefore, readMachineCpu()) };
+      if (isCluster) run.rest.serverCoresByRole = serverCpu.coresByRole;
       checkSaturation('REST', rest.workerLoad, options.eluLimit, run.saturation);
       log(`  ${target}: POST /api/v1/chat ${rest.rate.toFixed(0)} requests/s, server ${(run.rest.serverCores * 100).toFixed(0)} % CPU ` +
+        (isCluster ? `[${rolesText(serverCpu.coresByRole)}] ` : '') +
         `(machine ${(run.rest.machineCores * 100).toFixed(0)} %, generator ELU ${eluText(rest.workerLoad)}, errors ${JSON.stringify(rest.errors)})`);
     }
 
@@ -254,15 +303,15 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
     }
     for (const streams of options.steps) {
       const chats = chatsForStreams(streams, options);
-      const serverBefore = readProcessUsage(server.pid);
+      const serverBefore = await serverUsage();
       const generatorBefore = readProcessUsage(generator.pid);
       const machineBefore = readMachineCpu();
       const profiling = options.profile && streams === options.headlineStep;
       if (profiling) await server.rpc.call('profileStart', {}, 30_000);
       const summary = await call<StepSummary>('step', stepArgs(chats, options.stepSeconds), options.stepSeconds * 1000 + 2 * answerMs + 10_000);
       if (profiling) run.profileFiles.push({ phase: `${streams} streams`, file: await stopProfile(server, context, `${target}-${streams}-streams`) });
-      const serverCpu = cpuBetween(serverBefore, readProcessUsage(server.pid));
-      const serverLoop = await server.rpc.call<LoopStats>('loopStats', {}, 10_000);
+      const serverCpu = groupCpuBetween(serverBefore, await serverUsage());
+      const serverLoop = isCluster ? NO_LOOP_STATS : await server.rpc.call<LoopStats>('loopStats', {}, 10_000);
       const generatorCpu = cpuBetween(generatorBefore, readProcessUsage(generator.pid));
       const machineCores = machineCoresBetween(machineBefore, readMachineCpu());
       const otherCores = Math.max(0, machineCores - serverCpu.cores - generatorCpu.cores);
@@ -275,6 +324,7 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
         generatorCores: generatorCpu.cores,
         otherCores,
         serverLoop,
+        ...(isCluster ? { serverCoresByRole: serverCpu.coresByRole } : {}),
       };
       run.steps.push(step);
       checkSaturation(`${streams} streams`, summary.workerLoad, options.eluLimit, run.saturation);
@@ -285,7 +335,9 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
       }
       log(`  ${target} ${streams} streams (${chats} chats): ttfc p50 ${summary.ttfc.p50.toFixed(1)} ms p99 ${summary.ttfc.p99.toFixed(1)} ms, ` +
         `${summary.completed}/${summary.sent} answers, ${summary.framesPerSecond.toFixed(0)} frames/s, server ${(serverCpu.cores * 100).toFixed(0)} % CPU ` +
-        `(ELU ${serverLoop.elu.toFixed(2)}, loop delay p99 ${serverLoop.delayP99Ms.toFixed(0)} ms, max ${serverLoop.delayMaxMs.toFixed(0)} ms), ` +
+        (isCluster
+          ? `(${rolesText(serverCpu.coresByRole)}), `
+          : `(ELU ${serverLoop.elu.toFixed(2)}, loop delay p99 ${serverLoop.delayP99Ms.toFixed(0)} ms, max ${serverLoop.delayMaxMs.toFixed(0)} ms), `) +
         `generator ${(generatorCpu.cores * 100).toFixed(0)} % CPU (ELU ${eluText(summary.workerLoad)}), other processes ${(otherCores * 100).toFixed(0)} % CPU` +
         (Object.keys(summary.errors).length > 0 ? `, errors ${JSON.stringify(summary.errors)}` : '') +
         (summary.completed < summary.sent ? `, frames received ${JSON.stringify(summary.frameTypes)}` : ''));

@@ -2,6 +2,7 @@
  * Turns the runs of every round into the reported figures: medians over rounds for each server,
  * and the platform's overhead or ratio against the baseline paired WITHIN a round (the two ran
  * back to back, so slow drifts of a noisy machine cancel), then the median of those pairs.
+ * The cluster target (when run) is compared with the same baseline runs in the same way.
  */
 import { median } from '../stats/samples.ts';
 import type { BenchOptions, TargetName } from '../options.ts';
@@ -24,6 +25,8 @@ export interface TargetFigures {
     framesPerSecond: number;
     cpuMsPerAnswer: number;
     serverCpuPercent: number;
+    /** Cluster target: CPU % per kind of process (node, nginx, redis, postgres), median over rounds. */
+    serverCpuPercentByRole?: Record<string, number>;
     generatorCpuPercent: number;
     completed: number;
     sent: number;
@@ -40,9 +43,26 @@ export interface StepComparison {
   cpuPerAnswerRatio: number;
 }
 
+/** A target measured against the baseline of the same rounds. */
+export interface VersusBaseline {
+  comparisons: StepComparison[];
+  handshakeRatio: number;
+  restCreateRatio: number;
+  /** Frames per second at the top step (saturation), target over baseline. */
+  framesRatio: number;
+  headline: StepComparison | null;
+}
+
+export interface ClusterAggregate extends VersusBaseline {
+  nodes: number;
+  figures: TargetFigures | null;
+}
+
 export interface Aggregate {
   platform: TargetFigures | null;
   baseline: TargetFigures | null;
+  /** The cluster target, or null when it did not run. */
+  cluster: ClusterAggregate | null;
   comparisons: StepComparison[];
   handshakeRatio: number;
   restCreateRatio: number;
@@ -84,6 +104,7 @@ function figures(runs: TargetRun[], options: BenchOptions): TargetFigures | null
         return step ? pick(step) : Number.NaN;
       }));
       const all = ok.map((r) => stepOf(r, streams)).filter((s): s is StepRun => s !== undefined);
+      const roles = [...new Set(all.flatMap((s) => Object.keys(s.serverCoresByRole ?? {})))];
       return {
         streams,
         ttfcP50Ms: ms((s) => s.ttfc.p50),
@@ -92,6 +113,9 @@ function figures(runs: TargetRun[], options: BenchOptions): TargetFigures | null
         framesPerSecond: ms((s) => s.framesPerSecond),
         cpuMsPerAnswer: ms((s) => s.cpuMsPerAnswer),
         serverCpuPercent: ms((s) => s.serverCores * 100),
+        ...(roles.length > 0 ? {
+          serverCpuPercentByRole: Object.fromEntries(roles.map((role) => [role, ms((s) => (s.serverCoresByRole?.[role as keyof typeof s.serverCoresByRole] ?? 0) * 100)])),
+        } : {}),
         generatorCpuPercent: ms((s) => s.generatorCores * 100),
         completed: all.reduce((sum, s) => sum + s.completed, 0),
         sent: all.reduce((sum, s) => sum + s.sent, 0),
@@ -102,20 +126,19 @@ function figures(runs: TargetRun[], options: BenchOptions): TargetFigures | null
   };
 }
 
-/** Median over rounds of f(platform run, baseline run of the same round). */
-function paired(runs: TargetRun[], f: (platform: TargetRun, baseline: TargetRun) => number): number {
+/** Median over rounds of f(target run, baseline run of the same round). */
+function paired(runs: TargetRun[], target: TargetName, f: (run: TargetRun, baseline: TargetRun) => number): number {
   const values: number[] = [];
-  for (const platform of runs.filter((r) => r.target === 'platform' && r.ok)) {
-    const baseline = runs.find((r) => r.target === 'baseline' && r.ok && r.round === platform.round);
-    if (baseline) values.push(f(platform, baseline));
+  for (const run of runs.filter((r) => r.target === target && r.ok)) {
+    const baseline = runs.find((r) => r.target === 'baseline' && r.ok && r.round === run.round);
+    if (baseline) values.push(f(run, baseline));
   }
   return median(values);
 }
 
-export function aggregate(runs: TargetRun[], options: BenchOptions): Aggregate {
-  const byTarget = (target: TargetName) => runs.filter((r) => r.target === target);
+function versusBaseline(runs: TargetRun[], target: TargetName, options: BenchOptions): VersusBaseline {
   const comparisons = options.steps.map((streams): StepComparison => {
-    const both = (f: (p: StepRun, b: StepRun) => number) => paired(runs, (p, b) => {
+    const both = (f: (p: StepRun, b: StepRun) => number) => paired(runs, target, (p, b) => {
       const ps = stepOf(p, streams);
       const bs = stepOf(b, streams);
       return ps && bs ? f(ps, bs) : Number.NaN;
@@ -129,17 +152,35 @@ export function aggregate(runs: TargetRun[], options: BenchOptions): Aggregate {
     };
   });
   const top = comparisons[comparisons.length - 1];
+  return {
+    comparisons,
+    handshakeRatio: paired(runs, target, (p, b) => (p.handshake?.rate ?? Number.NaN) / (b.handshake?.rate ?? Number.NaN)),
+    restCreateRatio: paired(runs, target, (p, b) => (p.rest?.rate ?? Number.NaN) / (b.rest?.rate ?? Number.NaN)),
+    framesRatio: top?.framesRatio ?? Number.NaN,
+    headline: comparisons.find((c) => c.streams === options.headlineStep) ?? null,
+  };
+}
+
+export function aggregate(runs: TargetRun[], options: BenchOptions): Aggregate {
+  const byTarget = (target: TargetName) => runs.filter((r) => r.target === target);
+  const platform = versusBaseline(runs, 'platform', options);
+  const clusterRuns = byTarget('cluster');
   const invalidReasons = runs.flatMap((r) => r.saturation.map((s) => `${r.target} round ${r.round}: ${s}`));
   const warnings = runs.flatMap((r) => r.warnings.map((w) => `${r.target} round ${r.round}: ${w}`));
   const failedRuns = runs.filter((r) => !r.ok).map((r) => `${r.target} round ${r.round}: ${r.error ?? 'failed'}`);
   return {
     platform: figures(byTarget('platform'), options),
     baseline: figures(byTarget('baseline'), options),
-    comparisons,
-    handshakeRatio: paired(runs, (p, b) => (p.handshake?.rate ?? Number.NaN) / (b.handshake?.rate ?? Number.NaN)),
-    restCreateRatio: paired(runs, (p, b) => (p.rest?.rate ?? Number.NaN) / (b.rest?.rate ?? Number.NaN)),
-    framesRatio: top?.framesRatio ?? Number.NaN,
-    headline: comparisons.find((c) => c.streams === options.headlineStep) ?? null,
+    cluster: clusterRuns.length === 0 ? null : {
+      nodes: clusterRuns.find((r) => r.nodes !== undefined)?.nodes ?? options.cluster.nodes,
+      figures: figures(clusterRuns, options),
+      ...versusBaseline(runs, 'cluster', options),
+    },
+    comparisons: platform.comparisons,
+    handshakeRatio: platform.handshakeRatio,
+    restCreateRatio: platform.restCreateRatio,
+    framesRatio: platform.framesRatio,
+    headline: platform.headline,
     valid: invalidReasons.length === 0 && failedRuns.length === 0,
     invalidReasons,
     warnings,

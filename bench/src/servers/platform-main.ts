@@ -5,17 +5,10 @@
  * the bench's scripted model.
  */
 import { createPlatform, loadConfig } from '@miptech/server';
+import { BENCH_RATE_LIMITS } from './bench-rate-limits.ts';
 import { ScriptedAnswerEngine } from './scripted-answer-engine.ts';
 import { modelFromEnv, runServerChild } from './server-child.ts';
 import { installSqlStatistics, renderSqlStatistics } from './sql-statistics.ts';
-
-/**
- * The load comes from one address and far exceeds a visitor's pace; these limits let it through.
- * They are set on the default tenant of this run's throw-away database only: the platform's
- * defaults and every real deployment keep their own limits, and the limiter still runs on every
- * request and message as in production.
- */
-const BENCH_RATE_LIMITS = { messagesPerMinute: 1_000_000, requestsPerMinute: 100_000_000, chatsPerHour: 100_000_000 };
 
 const sqlStatistics = process.env.BENCH_SQL_STATS === '1';
 if (sqlStatistics) installSqlStatistics();

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { emitRpcEvent, processTransport, serveRpc } from '../ipc/rpc.ts';
+import { emitRpcEvent, processTransport, serveRpc, type RpcHandler } from '../ipc/rpc.ts';
 import { DEFAULT_MODEL, type ScriptedModelOptions } from '../model/scripted-model.ts';
 
 export interface StartedServer {
@@ -48,8 +48,11 @@ export function modelFromEnv(): ScriptedModelOptions {
   return { ...DEFAULT_MODEL, ...parsed };
 }
 
-/** Runs `start`, reports `ready`, and serves the orchestrator until told to shut down. */
-export async function runServerChild(start: () => Promise<StartedServer>): Promise<void> {
+/**
+ * Runs `start`, reports `ready`, and serves the orchestrator until told to shut down.
+ * `extraHandlers` adds operations of one kind of server (the cluster's process list).
+ */
+export async function runServerChild(start: () => Promise<StartedServer>, extraHandlers: Record<string, RpcHandler> = {}): Promise<void> {
   const transport = processTransport();
   let server: StartedServer | null = null;
   let closing: Promise<void> | null = null;
@@ -73,6 +76,7 @@ export async function runServerChild(start: () => Promise<StartedServer>): Promi
   process.on('disconnect', () => void shutdown().finally(() => process.exit(0)));
 
   serveRpc(transport, {
+    ...extraHandlers,
     gc: (): MemorySnapshot => {
       const collect = (globalThis as { gc?: () => void }).gc;
       if (!collect) throw new Error('start the server with --expose-gc');

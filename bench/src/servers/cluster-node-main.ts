@@ -1,0 +1,35 @@
+/**
+ * One platform node of the bench's cluster target, started by scripts/cluster/cluster.ts (option
+ * `nodeEntry`) with the cluster's environment: DATABASE_URL (PostgreSQL), REDIS_URL and
+ * REDIS_KEY_PREFIX, NODE_ID, JWT_SECRET, TRUST_PROXY behind nginx, plus BENCH_MODEL.
+ *
+ * The same assembly as the single-node target (`createPlatform(loadConfig(env), { engine })`,
+ * the default tenant and its seeded knowledge, retrieval, storage), with the PostgreSQL store,
+ * the Redis event log and the Redis rate limiter that the environment selects. Only the answer
+ * engine is replaced, by the bench's scripted model. SIGTERM closes gracefully, as in production.
+ */
+import { createPlatform, loadConfig } from '@miptech/server';
+import { BENCH_RATE_LIMITS } from './bench-rate-limits.ts';
+import { ScriptedAnswerEngine } from './scripted-answer-engine.ts';
+import { modelFromEnv } from './server-child.ts';
+
+const config = loadConfig(process.env);
+const platform = await createPlatform(config, { engine: new ScriptedAnswerEngine(modelFromEnv()) });
+// Every node writes the same settings (idempotent) and drops its own cached copy before it listens,
+// so no node serves the bench with the default limits.
+await platform.services.store.tenants.updateSettings(config.defaultTenantId, { rateLimits: BENCH_RATE_LIMITS });
+platform.services.tenants.invalidate(config.defaultTenantId);
+const { url } = await platform.listen();
+platform.services.logger.info({ url, nodeId: config.nodeId }, 'bench cluster node ready');
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    platform.close({ graceMs: 5_000 }).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}
