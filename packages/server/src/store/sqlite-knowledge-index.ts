@@ -3,8 +3,15 @@
  * than one in a heading, and that more than one in the body.
  */
 import { sql } from 'kysely';
-import type { Passage } from '../knowledge/knowledge-index.ts';
+import type { ChunkInput, Passage } from '../knowledge/knowledge-index.ts';
 import { ChunkTableKnowledgeIndex, type ChunkHit } from './chunk-table-knowledge-index.ts';
+
+/**
+ * Index pages an index change may rewrite to merge the FTS5 segments (4 KiB each: 4 MiB). A small
+ * knowledge base (the common case) ends up in one segment; a large one gets this much merging
+ * work per document, so an upload never blocks the event loop for a full rewrite of the index.
+ */
+const MERGE_PAGES = 1000;
 
 /** bm25() column weights, in the FTS table's column order: title, heading, text. */
 const TITLE_WEIGHT = 3;
@@ -20,16 +27,49 @@ function quoteTerm(term: string): string {
 }
 
 export class SqliteKnowledgeIndex extends ChunkTableKnowledgeIndex {
+  override async indexDocument(
+    tenantId: string,
+    document: { documentId: string; title: string; url: string | null; chunks: ChunkInput[] },
+  ): Promise<void> {
+    await super.indexDocument(tenantId, document);
+    await this.mergeSegments();
+  }
+
+  override async removeDocument(tenantId: string, documentId: string): Promise<void> {
+    await super.removeDocument(tenantId, documentId);
+    await this.mergeSegments();
+  }
+
+  /**
+   * Every index change adds a segment (a b-tree) to the FTS5 index, and FTS5 merges them only
+   * once four pile up on one level: a knowledge base loaded document by document ends with many,
+   * and every search reads each term's entries from every segment. Merging them after the change
+   * halves the time of a search on the seeded knowledge (0.14 → 0.08 ms); a search runs before
+   * every answer, on the event loop. A negative page count merges across levels, like 'optimize'
+   * but bounded (https://sqlite.org/fts5.html, the 'merge' command).
+   */
+  private async mergeSegments(): Promise<void> {
+    await sql`insert into knowledge_chunks_fts (knowledge_chunks_fts, rank) values ('merge', ${-MERGE_PAGES})`.execute(this.db);
+  }
+
   protected async searchTerms(tenantId: string, terms: string[], limit: number): Promise<Passage[]> {
     const match = terms.map(quoteTerm).join(' OR ');
+    // Ranked on (seq, score) alone, then joined for the text of the winners only: ranking with
+    // every column carried the text of each of the 40-90 matching chunks through the sort
+    // (a quarter of the search's time).
     const { rows } = await sql<ChunkHit>`
-      select c.document_id, c.chunk_id, c.title, c.url, c.heading, c.text,
-             bm25(knowledge_chunks_fts, ${sql.lit(TITLE_WEIGHT)}, ${sql.lit(HEADING_WEIGHT)}, ${sql.lit(TEXT_WEIGHT)}) as rank
-      from knowledge_chunks_fts f
-      join knowledge_chunks c on c.seq = f.rowid
-      where knowledge_chunks_fts match ${match} and c.tenant_id = ${tenantId}
-      order by rank, c.seq
-      limit ${limit}`.execute(this.db);
+      select c.document_id, c.chunk_id, c.title, c.url, c.heading, c.text, top.rank
+      from (
+        select f.rowid as seq,
+               bm25(knowledge_chunks_fts, ${sql.lit(TITLE_WEIGHT)}, ${sql.lit(HEADING_WEIGHT)}, ${sql.lit(TEXT_WEIGHT)}) as rank
+        from knowledge_chunks_fts f
+        join knowledge_chunks k on k.seq = f.rowid
+        where knowledge_chunks_fts match ${match} and k.tenant_id = ${tenantId}
+        order by rank, f.rowid
+        limit ${limit}
+      ) top
+      join knowledge_chunks c on c.seq = top.seq
+      order by top.rank, top.seq`.execute(this.db);
     // bm25() is lower-is-better and negative; the seam wants higher-is-better.
     return rows.map((row) => this.toPassage(row, -row.rank));
   }
