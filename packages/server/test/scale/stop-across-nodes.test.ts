@@ -9,7 +9,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { StopRequest } from '../../src/chat/stop-relay.ts';
 import type { AnswerRequest } from '../../src/engines/answer-engine.ts';
+import { RedisStopRelay } from '../../src/events/redis-stop-relay.ts';
 import { createScriptedEngine, type ScriptedEngine } from '../support/scripted-engine.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '../support/ws-test-client.ts';
@@ -211,5 +214,43 @@ describe('stop_generation across nodes (PostgreSQL + Redis)', { skip: redisUrl =
     assert.notEqual((await onB.ws.collectAnswer({ timeoutMs: 10_000 })).messageId, messageId);
     assert.equal(onB.ws.frames.filter(isEndOf(messageId)).length, 1, 'one terminal frame');
     assert.equal((await endsInLog(nodeB.tenantId, chatId, messageId)).length, 1);
+  });
+});
+
+describe('RedisStopRelay', { skip: redisUrl === null ? REDIS_SKIP_REASON : false }, () => {
+  const prefix = uniquePrefix('stop-relay-unit');
+  const relays: RedisStopRelay[] = [];
+  after(async () => {
+    await Promise.all(relays.map((relay) => relay.close()));
+    await deleteKeys(redisUrl ?? '', prefix);
+  });
+
+  async function relay(nodeId: string, keyPrefix = prefix): Promise<{ relay: RedisStopRelay; received: StopRequest[] }> {
+    const created = new RedisStopRelay({ redisUrl: redisUrl ?? '', keyPrefix, nodeId, commandTimeoutMs: 1000 });
+    relays.push(created);
+    await created.waitUntilReady();
+    const received: StopRequest[] = [];
+    created.onStop((stop) => received.push(stop));
+    return { relay: created, received };
+  }
+
+  test('hands a node the stops of the other nodes of its prefix only, and skips unreadable ones', async () => {
+    const a = await relay('node-a');
+    const b = await relay('node-b');
+    const elsewhere = await relay('node-c', uniquePrefix('stop-relay-other'));
+    const raw = new Redis(redisUrl ?? '');
+    try {
+      await raw.publish(`${prefix}stop-generation`, 'not json');
+      await raw.publish(`${prefix}stop-generation`, JSON.stringify({ node: 'node-x', tenantId: 't', chatId: 42, messageId: null }));
+    } finally {
+      raw.disconnect();
+    }
+    await a.relay.publish({ tenantId: 't1', chatId: 'chat_own', messageId: null });
+    await b.relay.publish({ tenantId: 't1', chatId: 'chat_1', messageId: 'msg_1' });
+    await waitFor('node A to receive B’s stop', () => a.received.length > 0);
+    assert.deepEqual(a.received, [{ tenantId: 't1', chatId: 'chat_1', messageId: 'msg_1' }], 'not its own, not the unreadable ones');
+    await waitFor('node B to receive A’s stop', () => b.received.length > 0);
+    assert.deepEqual(b.received, [{ tenantId: 't1', chatId: 'chat_own', messageId: null }]);
+    assert.deepEqual(elsewhere.received, [], 'another prefix is another installation');
   });
 });
