@@ -67,6 +67,8 @@ await runServerChild(async () => {
       BENCH_MODEL: process.env.BENCH_MODEL ?? '',
       // The platform's default pool size (the harness uses 5 for its rolling-deploy test).
       DATABASE_POOL_SIZE: '10',
+      // BENCH_CLUSTER_CPU_PROF=<dir>: every node writes a V8 CPU profile of its life there on exit.
+      ...(process.env.BENCH_CLUSTER_CPU_PROF ? { BENCH_CLUSTER_CPU_PROF: process.env.BENCH_CLUSTER_CPU_PROF } : {}),
     },
   });
   cluster = started;

@@ -8,10 +8,23 @@
  * the Redis event log and the Redis rate limiter that the environment selects. Only the answer
  * engine is replaced, by the bench's scripted model. SIGTERM closes gracefully, as in production.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { createPlatform, loadConfig } from '@miptech/server';
 import { BENCH_RATE_LIMITS } from './bench-rate-limits.ts';
 import { ScriptedAnswerEngine } from './scripted-answer-engine.ts';
 import { modelFromEnv } from './server-child.ts';
+
+// BENCH_CLUSTER_CPU_PROF=<dir>: a V8 CPU profile of this node's life, written when it stops
+// (`--cpu-prof` is not accepted in NODE_OPTIONS, and the harness sets the node's arguments).
+const profileDir = process.env.BENCH_CLUSTER_CPU_PROF;
+const profiler = profileDir ? new Session() : null;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 
 const config = loadConfig(process.env);
 const platform = await createPlatform(config, { engine: new ScriptedAnswerEngine(modelFromEnv()) });
@@ -27,9 +40,16 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(1);
     stopping = true;
-    platform.close({ graceMs: 5_000 }).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    platform.close()
+      .then(async () => {
+        if (profiler && profileDir) {
+          const { profile } = await profiler.post('Profiler.stop');
+          writeFileSync(join(profileDir, `${config.nodeId}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+        }
+      })
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   });
 }
