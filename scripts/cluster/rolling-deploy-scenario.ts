@@ -153,13 +153,16 @@ export async function runRollingDeployScenario(options: ScenarioOptions): Promis
       const victim = await busiestNode(cluster);
       log(`SIGKILL ${victim.id} mid-answer`);
       const killedAt = Date.now();
-      const generating = await cluster.query<{ id: string }>(
-        `select id from messages where status = 'streaming' and lease_owner = $1`,
-        [victim.id],
-      );
+      const generatingQuery = `select id from messages where status = 'streaming' and lease_owner = $1`;
+      const before = await cluster.query<{ id: string }>(generatingQuery, [victim.id]);
       await cluster.killNode(victim);
+      // Asked again once the node is dead: an answer it started between the first query and the
+      // kill is still streaming under its lease (a sweeper can claim it only after the lease ran
+      // out, seconds later), so the union is every answer the kill cut off.
+      const after = await cluster.query<{ id: string }>(generatingQuery, [victim.id]);
       await Promise.all(asks);
-      kill = await checkInterrupted(cluster, visitors, victim, killedAt, new Set(generating.map((row) => row.id)));
+      const generating = new Set([...before, ...after].map((row) => row.id));
+      kill = await checkInterrupted(cluster, visitors, victim, killedAt, generating);
     }
 
     log('comparing what every visitor saw with the database');

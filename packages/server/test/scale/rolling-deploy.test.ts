@@ -40,20 +40,23 @@ test('rolling deploy and a SIGKILL behind nginx: no visitor loses or repeats a w
       `kill: ${report.kill?.interrupted} interrupted, detection p50 ${report.kill?.detectionMs.p50} ms; took ${report.durationMs} ms`,
   );
 
-  assert.deepEqual(report.mismatches, [], 'what every visitor saw equals what was stored');
-  assert.deepEqual(report.restarts.map((restart) => restart.exitCode), [0, 0, 0], 'every node exits 0 after SIGTERM');
-  assert.equal(report.chunks.lost, 0, 'no chunk lost');
-  assert.equal(report.chunks.duplicates, 0, 'no chunk delivered twice');
+  // The figures go into the failure messages too: CI prints an assertion's message, not always the
+  // diagnostics above.
+  const figures = JSON.stringify({ answers: report.answers, chunks: report.chunks, rejoins: report.rejoins, restarts: report.restarts, kill: report.kill && { ...report.kill, detectionMs: undefined } });
+  assert.deepEqual(report.mismatches.slice(0, 20), [], `what every visitor saw equals what was stored (${report.mismatches.length} mismatches; ${figures})`);
+  assert.deepEqual(report.restarts.map((restart) => restart.exitCode), [0, 0, 0], `every node exits 0 after SIGTERM (${figures})`);
+  assert.equal(report.chunks.lost, 0, `no chunk lost (${figures})`);
+  assert.equal(report.chunks.duplicates, 0, `no chunk delivered twice (${figures})`);
   assert.equal(report.seqsBackwards, 0, 'seq never goes backwards for a visitor');
   assert.ok(report.resumeGapsMs.count > 0, 'restarts landed in the middle of answers');
-  assert.ok(report.rejoins.total > 0);
-  assert.equal(report.rejoins.resumed, report.rejoins.total, 'every rejoin resumed from last_seq without a gap');
-  assert.ok(report.answers.total >= report.visitors * 2, 'conversations went on during the deploy');
+  assert.ok(report.rejoins.total > 0, `visitors rejoined (${figures})`);
+  assert.equal(report.rejoins.resumed, report.rejoins.total, `every rejoin resumed from last_seq without a gap (${figures})`);
+  assert.ok(report.answers.total >= report.visitors * 2, `conversations went on during the deploy (${figures})`);
 
   const kill = report.kill;
   assert.ok(kill, 'the SIGKILL phase ran');
-  assert.ok(kill.interrupted > 0, 'answers were being generated on the killed node');
-  assert.equal(kill.notified, kill.interrupted, 'each of their visitors got generation_interrupted and the terminal event');
+  assert.ok(kill.interrupted > 0, `answers were being generated on the killed node (${figures})`);
+  assert.equal(kill.notified, kill.interrupted, `each of their visitors got generation_interrupted and the terminal event (${figures})`);
   assert.equal(kill.userMessagesKept, true, 'acknowledged user messages are kept');
-  assert.equal(report.answers.interrupted, kill.interrupted, 'only the killed node’s answers were interrupted');
+  assert.equal(report.answers.interrupted, kill.interrupted, `only the killed node’s answers were interrupted (${figures})`);
 });
