@@ -73,3 +73,27 @@ function codeForStatus(status: number): string {
     default: return status >= 500 ? 'internal_error' : `http_${status}`;
   }
 }
+
+/**
+ * Why a send() was rejected without the server refusing the message: the client gave up (`failed`)
+ * or was closed before the message was acknowledged. `code` is the failure's wire code (the one in
+ * the snapshot's `error`, e.g. `service_unavailable` after the last reconnect attempt,
+ * `tenant_mismatch`, `auth_required`) or `not_joined` for `close()`.
+ *
+ * The message is not lost: it stays in the snapshot with status `failed` and the client keeps it,
+ * so `retry()` (or `connect()` after `close()`) resends it with the same `clientMessageId` and the
+ * server stores it at most once even if it had already received it. Do not send its text again
+ * yourself (that would be a second message); call `discard(clientMessageId)` to drop it.
+ */
+export class UndeliveredMessageError extends ChatApiError {
+  readonly clientMessageId: string;
+  /** The client's state that ended the wait: `failed` (it gave up) or `closed` (`close()`). */
+  readonly clientState: 'failed' | 'closed';
+
+  constructor(clientMessageId: string, clientState: 'failed' | 'closed', reason: ChatApiErrorInit) {
+    super(reason);
+    this.name = 'UndeliveredMessageError';
+    this.clientMessageId = clientMessageId;
+    this.clientState = clientState;
+  }
+}

@@ -35,8 +35,8 @@ import type {
   WebSocketLike,
 } from './chat-client-options.ts';
 import type { ChatMessage, ChatSnapshot, ConnectionState } from './chat-snapshot.ts';
-import { ChatApiError } from './chat-api-error.ts';
-import { ChatRestApi } from './chat-rest-api.ts';
+import { ChatApiError, UndeliveredMessageError } from './chat-api-error.ts';
+import { ChatRestApi, HISTORY_PAGE_SIZE, MAX_HISTORY_PAGE_SIZE } from './chat-rest-api.ts';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffSettings } from './backoff.ts';
 import { canTransition, isActive } from './connection-state-machine.ts';
 import { Conversation } from './conversation.ts';
@@ -129,6 +129,7 @@ export class ChatClientController implements ChatClient {
   private readonly tenantId: string;
   private readonly title: string;
   private readonly loadHistoryOnJoin: boolean;
+  private readonly historyPageSize: number;
   private readonly maxAttempts: number;
   private readonly backoff: BackoffSettings;
   private readonly timers: TimersLike;
@@ -164,6 +165,14 @@ export class ChatClientController implements ChatClient {
   private waiters: Deferred | null = null;
   private detachLifecycle: (() => void) | null = null;
   private historyGeneration = 0;
+  /**
+   * History paging of the current chat: `before` of the next older page (the oldest message read
+   * so far), and whether a page has been read at all (the first one decides `hasOlder`; rejoin
+   * reloads of the newest page must not undo what older pages found out).
+   */
+  private olderCursor: string | null = null;
+  private historyPageRead = false;
+  private olderLoad: { promise: Promise<void>; abort: AbortController } | null = null;
 
   constructor(options: ChatClientOptions) {
     if (!options || typeof options.apiUrl !== 'string' || options.apiUrl === '') {
@@ -177,6 +186,8 @@ export class ChatClientController implements ChatClient {
     this.wsUrl = buildWsUrl(this.apiUrl, options.wsUrl, this.tenantId);
     this.title = options.title ?? DEFAULT_TITLE;
     this.loadHistoryOnJoin = options.loadHistory ?? true;
+    const pageSize = Math.floor(options.historyPageSize ?? HISTORY_PAGE_SIZE);
+    this.historyPageSize = Number.isFinite(pageSize) ? Math.min(MAX_HISTORY_PAGE_SIZE, Math.max(1, pageSize)) : HISTORY_PAGE_SIZE;
     this.maxAttempts = Math.max(0, options.reconnect?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     this.backoff = {
       baseDelayMs: options.reconnect?.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs,
@@ -199,6 +210,8 @@ export class ChatClientController implements ChatClient {
       streamingContent: '',
       error: null,
       lastSeq: 0,
+      hasOlder: false,
+      isLoadingOlder: false,
     });
     this.watchdog = new HeartbeatWatchdog(
       this.timers,
@@ -236,7 +249,14 @@ export class ChatClientController implements ChatClient {
     const deliverNow = this.state === 'ready' && this.socket?.readyState === OPEN;
     this.conversation.addLocalUserMessage(clientMessageId, text, deliverNow ? 'sending' : 'queued', new Date().toISOString());
     if (deliverNow) this.deliver(clientMessageId, text);
-    this.publish({ error: null });
+    if (this.state === 'failed') {
+      // Nothing will deliver it until retry(): settle the promise now, keep the message for retry().
+      const { error, connection } = this.store.get();
+      this.failOutbox('failed', { code: error?.code ?? 'service_unavailable', message: connection.reason ?? error?.message ?? 'the connection failed' });
+      this.publish({});
+    } else {
+      this.publish({ error: null });
+    }
     // A refused message is visible in the snapshot (status `error`); a caller that does not await
     // the promise must not get an unhandled rejection for it.
     promise.catch(() => {});
@@ -255,20 +275,41 @@ export class ChatClientController implements ChatClient {
     this.begin();
   }
 
+  discard(clientMessageId: string): boolean {
+    if (!this.outbox.discard(clientMessageId)) return false;
+    this.conversation.removeLocal(clientMessageId);
+    this.publish({});
+    return true;
+  }
+
+  loadOlder(): Promise<void> {
+    if (this.olderLoad) return this.olderLoad.promise;
+    const snapshot = this.store.get();
+    const chatId = snapshot.chatId;
+    // Nothing to page through yet, or known to be complete.
+    if (!chatId || this.state === 'closed' || (this.historyPageRead && !snapshot.hasOlder)) return Promise.resolve();
+    const abort = new AbortController();
+    // Started after `olderLoad` is set, so even a synchronous failure clears it.
+    const promise = Promise.resolve().then(() => this.readOlderPage(chatId, abort.signal));
+    // The outcome is in the snapshot (hasOlder, isLoadingOlder, error); ignoring the promise is fine.
+    promise.catch(() => {});
+    this.olderLoad = { promise, abort };
+    this.publish({ isLoadingOlder: true });
+    return promise;
+  }
+
   close(): void {
     if (this.state === 'closed') return;
     this.abortRun();
+    this.abortOlderLoad();
     this.clearReconnectTimer();
     this.dropSocket(1000, 'client closed');
     this.detachLifecycle?.();
     this.detachLifecycle = null;
-    this.transition('closed', 1000, 'Closed by the client');
-    const closedError = ChatApiError.fromCode('not_joined', 'The chat client was closed');
-    for (const clientMessageId of this.outbox.rejectAll(closedError)) {
-      this.conversation.setPendingStatus(clientMessageId, 'error', 'not_joined');
-    }
+    this.failOutbox('closed', null);
+    this.transition('closed', 1000, 'Closed by the client', { messages: this.conversation.messages });
     this.publish({});
-    this.rejectWaiters(closedError);
+    this.rejectWaiters(ChatApiError.fromCode('not_joined', 'The chat client was closed'));
   }
 
   subscribe(listener: SnapshotListener): () => void {
@@ -313,7 +354,14 @@ export class ChatClientController implements ChatClient {
     this.failedRetryable = false;
     this.tokens.invalidate();
     this.detachLifecycle ??= watchPageLifecycle(this.lifecycle, () => this.onWake());
-    if (this.transition('connecting', null, null)) void this.runAttempt();
+    if (!this.transition('connecting', null, null)) return;
+    // Messages the last failure or close() left undelivered go out again after the join, each
+    // under its first client message id, so one the server had stored is not stored twice.
+    for (const clientMessageId of this.outbox.requeueFailed()) {
+      this.conversation.setPendingStatus(clientMessageId, 'queued');
+    }
+    this.publish({});
+    void this.runAttempt();
   }
 
   private newRun(): AbortController {
@@ -541,7 +589,10 @@ export class ChatClientController implements ChatClient {
     this.reconnectTimer = null;
   }
 
-  /** Ends in `failed`; queued messages stay queued and are delivered after `retry()`. */
+  /**
+   * Ends in `failed`. Unacknowledged messages are rejected (UndeliveredMessageError) and shown as
+   * `failed`, but kept: `retry()` delivers them.
+   */
   private fail(code: number | null, reason: string, error: ChatApiError | null, retryable: boolean): void {
     if (!canTransition(this.state, 'failed')) return;
     this.abortRun();
@@ -554,6 +605,8 @@ export class ChatClientController implements ChatClient {
       error ??
       (!retryable ? this.store.get().error : null) ??
       ChatApiError.fromCode(code !== null && !retryable ? (CLOSE_CODE_ERRORS[code] ?? 'service_unavailable') : 'service_unavailable', reason);
+    // In the same snapshot as the state: a UI never shows `failed` with messages still `queued`.
+    this.failOutbox('failed', { code: reported.code, message: reason });
     const streaming = this.conversation.streamingReply;
     this.transition('failed', code, reason, {
       messages: this.conversation.messages,
@@ -564,6 +617,22 @@ export class ChatClientController implements ChatClient {
     this.rejectWaiters(
       error ?? new ChatApiError({ code: reported.code, status: 0, retryable, message: reason }),
     );
+  }
+
+  /**
+   * Rejects every send() still waiting, because nothing will deliver it until an explicit
+   * `retry()` / `connect()`: with the failure's code (the snapshot's error) or `not_joined` for a
+   * close. The messages stay in the outbox and show as `failed`.
+   */
+  private failOutbox(clientState: 'failed' | 'closed', failure: { code: string; message: string } | null): void {
+    const template =
+      clientState === 'closed' || !failure
+        ? ChatApiError.fromCode('not_joined', 'The chat client was closed before the message was delivered')
+        : ChatApiError.fromCode(failure.code, `Not delivered: ${failure.message}`);
+    const failed = this.outbox.failAll(
+      (id) => new UndeliveredMessageError(id, clientState, { code: template.code, status: template.status, retryable: true, message: template.message }),
+    );
+    for (const clientMessageId of failed) this.conversation.setPendingStatus(clientMessageId, 'failed', template.code);
   }
 
   private rejectWaiters(error: ChatApiError): void {
@@ -687,7 +756,8 @@ export class ChatClientController implements ChatClient {
     if (chatId && chatId !== this.store.get().chatId) {
       this.lastSeq = 0; // seqs are per chat
       this.joinedBefore = false;
-      this.publish({ chatId });
+      this.resetHistoryPaging();
+      this.publish({ chatId, hasOlder: false });
     }
     // Nothing before the server's last_seq will be replayed: history covers it.
     if (!data.resumed || data.history_reload_required) {
@@ -713,19 +783,67 @@ export class ChatClientController implements ChatClient {
     const run = this.run;
     if (!chatId || !run) return;
     const generation = ++this.historyGeneration;
-    let items;
+    let page;
     try {
-      items = await this.restApi().listMessages(chatId, run.signal);
+      page = await this.restApi().listMessages(chatId, { limit: this.historyPageSize }, run.signal);
     } catch {
       // History is a convenience on top of the live stream; a failed load leaves what we have.
       return;
     }
     if (run.signal.aborted || generation !== this.historyGeneration || chatId !== this.store.get().chatId) return;
-    const { acknowledged } = this.conversation.mergeHistory(items);
+    const { acknowledged } = this.conversation.mergeHistory(page.items);
+    this.settleAcknowledged(acknowledged, chatId);
+    if (!this.historyPageRead && !this.olderLoad) {
+      this.historyPageRead = true;
+      this.olderCursor = page.nextCursor;
+      this.publish({ hasOlder: page.hasMore });
+    } else {
+      this.publish({});
+    }
+  }
+
+  /** One page before the oldest message read so far (the newest page when none was read). */
+  private async readOlderPage(chatId: string, signal: AbortSignal): Promise<void> {
+    const before = this.historyPageRead ? this.olderCursor : null;
+    try {
+      const page = await this.restApi().listMessages(chatId, { limit: this.historyPageSize, before }, signal);
+      if (signal.aborted) throw signal.reason;
+      const { acknowledged } =
+        before === null ? this.conversation.mergeHistory(page.items) : this.conversation.mergeOlder(page.items, before);
+      this.settleAcknowledged(acknowledged, chatId);
+      this.historyPageRead = true;
+      this.olderCursor = page.nextCursor;
+      this.olderLoad = null;
+      this.publish({ hasOlder: page.hasMore, isLoadingOlder: false });
+    } catch (error) {
+      if (signal.aborted) {
+        // close() or another chat: the page belongs to nothing any more; state was reset there.
+        throw ChatApiError.fromCode('not_joined', 'History paging was cancelled (client closed or chat changed)');
+      }
+      this.olderLoad = null;
+      const apiError = error instanceof ChatApiError ? error : ChatApiError.network(error);
+      this.publish({ isLoadingOlder: false, error: Object.freeze({ code: apiError.code, message: apiError.message }) });
+      throw apiError;
+    }
+  }
+
+  private abortOlderLoad(): void {
+    const load = this.olderLoad;
+    this.olderLoad = null;
+    load?.abort.abort(new Error('aborted'));
+    if (load) this.store.update({ isLoadingOlder: false });
+  }
+
+  private resetHistoryPaging(): void {
+    this.abortOlderLoad();
+    this.olderCursor = null;
+    this.historyPageRead = false;
+  }
+
+  private settleAcknowledged(acknowledged: readonly ChatMessage[], chatId: string): void {
     for (const message of acknowledged) {
       if (message.clientMessageId) this.outbox.settle(message.clientMessageId, this.toSent(message, chatId, true));
     }
-    this.publish({});
   }
 
   private onMessageReceived(data: MessageReceivedData): void {
@@ -779,7 +897,8 @@ export class ChatClientController implements ChatClient {
       // The stored chat is gone (e.g. a wiped database): create/resume it again on the next attempt.
       this.lastSeq = 0;
       this.joinedBefore = false;
-      this.publish({ chatId: null });
+      this.resetHistoryPaging();
+      this.publish({ chatId: null, hasOlder: false });
       this.dropSocket(1000, 'chat not found');
       this.connectionLost(null, error.message);
       return;

@@ -89,6 +89,8 @@ export interface ChatClientOptions {
   reconnect?: ReconnectOptions;
   /** Load the chat's history (GET /api/v1/chat/{id}/messages) on every (re)join. @default true */
   loadHistory?: boolean;
+  /** Messages per history page, on (re)join and per `loadOlder()` (1–200). @default 100 */
+  historyPageSize?: number;
   /** @default the global setTimeout/clearTimeout, looked up at call time (so mocked timers apply) */
   timers?: TimersLike;
   /** Random source in [0, 1) for backoff jitter and ids. @default Math.random */

@@ -6,7 +6,7 @@
  * rate_limited, 5xx, network errors) with capped full-jitter backoff, honouring `retry_after`; a
  * 401 with a refreshable token is retried once with a fresh one. Everything else is final.
  */
-import type { ChatResource, MessageResource } from '@miptech/protocol';
+import type { ChatResource, MessageResource, Page } from '@miptech/protocol';
 import { AUTH_ERROR_CODES, isErrorCode } from '@miptech/protocol';
 import type { TimersLike } from './chat-client-options.ts';
 import type { BackoffSettings } from './backoff.ts';
@@ -31,8 +31,18 @@ export interface CreateChatInput {
   title: string;
 }
 
-/** How many history messages one (re)join reads (the most recent page). */
+/** How many history messages one (re)join or `loadOlder()` reads by default (the server allows 1–200). */
 export const HISTORY_PAGE_SIZE = 100;
+export const MAX_HISTORY_PAGE_SIZE = 200;
+
+/** One page of `GET /api/v1/chat/{id}/messages`, oldest first. */
+export interface HistoryPage {
+  items: MessageResource[];
+  /** The server has messages older than `items[0]`. */
+  hasMore: boolean;
+  /** Pass as `before` for the previous page; null when there is none. */
+  nextCursor: string | null;
+}
 
 export class ChatRestApi {
   constructor(private readonly deps: ChatRestApiDeps) {}
@@ -48,14 +58,23 @@ export class ChatRestApi {
     return { ...resource, id, chat_id: id };
   }
 
-  /** `GET /api/v1/chat/{id}/messages`: the most recent page, oldest first. */
-  async listMessages(chatId: string, signal: AbortSignal): Promise<MessageResource[]> {
-    const path = `/api/v1/chat/${encodeURIComponent(chatId)}/messages?limit=${HISTORY_PAGE_SIZE}`;
+  /**
+   * `GET /api/v1/chat/{id}/messages`: the newest `limit` messages created before the message
+   * `before` (the most recent page without it), oldest first.
+   */
+  async listMessages(chatId: string, query: { limit: number; before?: string | null }, signal: AbortSignal): Promise<HistoryPage> {
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.before) params.set('before', query.before);
+    const path = `/api/v1/chat/${encodeURIComponent(chatId)}/messages?${params}`;
     const page = await this.withRetry(signal, () =>
-      this.request<{ items?: MessageResource[] } | MessageResource[]>('GET', path, undefined, signal),
+      this.request<Partial<Page<MessageResource>> | MessageResource[]>('GET', path, undefined, signal),
     );
-    const items = Array.isArray(page) ? page : Array.isArray(page?.items) ? page.items : [];
-    return items.filter((item) => item && typeof item.id === 'string');
+    const raw = Array.isArray(page) ? page : Array.isArray(page?.items) ? page.items : [];
+    const items = raw.filter((item) => item && typeof item.id === 'string');
+    // A bare array (no paging fields) is the whole history.
+    const hasMore = !Array.isArray(page) && page?.has_more === true && items.length > 0;
+    const cursor = !Array.isArray(page) && typeof page?.next_cursor === 'string' ? page.next_cursor : items[0]?.id ?? null;
+    return { items, hasMore, nextCursor: hasMore ? cursor : null };
   }
 
   private async withRetry<T>(signal: AbortSignal, call: () => Promise<T>): Promise<T> {

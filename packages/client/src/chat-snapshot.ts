@@ -25,14 +25,18 @@ export interface ConnectionInfo {
 
 /**
  * `queued`: typed while not connected, waiting in the outbox. `sending`: on the wire, not yet
- * acknowledged. `sent`: acknowledged by `message_received`. `streaming`: an answer being generated.
+ * acknowledged. `sent`: acknowledged by `message_received`. `failed`: not acknowledged when the
+ * client gave up (`failed` state) or was closed; its send() was rejected with an
+ * UndeliveredMessageError, and it is kept: `retry()` (or `connect()` after `close()`) resends it
+ * with the same client message id, `discard()` drops it. `streaming`: an answer being generated.
  * `complete` / `stopped` / `interrupted` / `error`: an answer's final state (`error` also marks a user
- * message the server rejected).
+ * message the server refused, which is final).
  */
 export type ChatMessageStatus =
   | 'queued'
   | 'sending'
   | 'sent'
+  | 'failed'
   | 'streaming'
   | 'complete'
   | 'stopped'
@@ -50,7 +54,7 @@ export interface ChatMessage {
   readonly sources: readonly Source[];
   /** ISO timestamp (the server's once known). */
   readonly createdAt: string;
-  /** Wire error code when the message ended in `error` or `interrupted`. */
+  /** Wire error code when the message ended in `error`, `interrupted` or `failed` (the failure's code). */
   readonly errorCode?: string;
 }
 
@@ -71,4 +75,11 @@ export interface ChatSnapshot {
   readonly error: ChatError | null;
   /** Highest chat event `seq` received; sent as `last_seq` when rejoining. */
   readonly lastSeq: number;
+  /**
+   * Whether the server has messages older than the oldest one loaded (`loadOlder()` fetches them).
+   * false until a history page said otherwise.
+   */
+  readonly hasOlder: boolean;
+  /** true while `loadOlder()` is reading a page. */
+  readonly isLoadingOlder: boolean;
 }

@@ -106,8 +106,8 @@ export class Conversation {
     this.dirty = true;
   }
 
-  /** Moves a not-yet-acknowledged user message between queued / sending / error. */
-  setPendingStatus(clientMessageId: string, status: 'queued' | 'sending' | 'error', errorCode?: string): boolean {
+  /** Moves a not-yet-acknowledged user message between queued / sending / failed / error. */
+  setPendingStatus(clientMessageId: string, status: 'queued' | 'sending' | 'failed' | 'error', errorCode?: string): boolean {
     const index = this.list.findIndex((m) => m.role === 'user' && m.clientMessageId === clientMessageId && isLocalId(m.id));
     if (index < 0) return false;
     const current = this.list[index]!;
@@ -116,6 +116,15 @@ export class Conversation {
     if (errorCode !== undefined) (next as { errorCode?: string }).errorCode = errorCode;
     else delete (next as { errorCode?: string }).errorCode;
     this.replaceAt(index, next);
+    return true;
+  }
+
+  /** Removes a user message that was never acknowledged (a discarded failed send). */
+  removeLocal(clientMessageId: string): boolean {
+    const index = this.list.findIndex((m) => m.role === 'user' && m.clientMessageId === clientMessageId && isLocalId(m.id));
+    if (index < 0) return false;
+    this.list.splice(index, 1);
+    this.dirty = true;
     return true;
   }
 
@@ -293,6 +302,44 @@ export class Conversation {
     if (changed) {
       this.list = result;
       this.dirty = true;
+    }
+    return { changed, acknowledged };
+  }
+
+  /**
+   * Merges a page of older history (`before=anchorId`). Messages already known (by id, or a local
+   * user message by client message id) are updated in place; the others, all older than the
+   * anchor, go right before it in the page's order — by position, not by clock, so equal or skewed
+   * timestamps cannot misplace them. Without the anchor in the list they go first.
+   */
+  mergeOlder(items: readonly MessageResource[], anchorId: string | null): HistoryMergeResult {
+    const acknowledged: ChatMessage[] = [];
+    const seen = new Set<string>();
+    const fresh: ChatMessage[] = [];
+    let changed = false;
+    for (const item of items) {
+      if (!item || typeof item.id !== 'string' || seen.has(item.id)) continue;
+      seen.add(item.id);
+      const index = this.list.findIndex((message) =>
+        message.id === item.id ||
+        (item.role === 'user' && item.client_message_id != null && message.role === 'user' && message.clientMessageId === item.client_message_id));
+      if (index < 0) {
+        fresh.push(this.mergeOne(undefined, item));
+        continue;
+      }
+      const known = this.list[index]!;
+      const merged = this.mergeOne(known, item);
+      if (known.role === 'user' && isLocalId(known.id)) acknowledged.push(merged);
+      if (merged !== known) {
+        this.replaceAt(index, merged);
+        changed = true;
+      }
+    }
+    if (fresh.length > 0) {
+      const anchor = anchorId ? this.indexOf(anchorId) : -1;
+      this.list.splice(anchor < 0 ? 0 : anchor, 0, ...fresh);
+      this.dirty = true;
+      changed = true;
     }
     return { changed, acknowledged };
   }

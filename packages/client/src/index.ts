@@ -19,7 +19,7 @@ export type {
   ConnectionInfo,
   ConnectionState,
 } from './chat-snapshot.ts';
-export { ChatApiError } from './chat-api-error.ts';
+export { ChatApiError, UndeliveredMessageError } from './chat-api-error.ts';
 export type { ChatApiErrorInit } from './chat-api-error.ts';
 export { MemoryStorage, SESSION_STORAGE_KEY } from './session-store.ts';
 export { fullJitterDelay, backoffCeiling } from './backoff.ts';

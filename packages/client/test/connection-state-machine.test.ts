@@ -4,43 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createChatClient, canTransition, fullJitterDelay, backoffCeiling, MemoryStorage, type ChatClientOptions } from '@miptech/client';
+import { createChatClient, canTransition, fullJitterDelay, backoffCeiling, MemoryStorage } from '@miptech/client';
 import { ManualTimers } from './support/manual-timers.ts';
-import { fakeFetch, fakeSocketFactory, flush, type FakeSocket } from './support/fake-socket.ts';
-
-function harness(overrides: Partial<ChatClientOptions> = {}) {
-  const timers = new ManualTimers();
-  const sockets = fakeSocketFactory();
-  const fetch = fakeFetch();
-  const client = createChatClient({
-    apiUrl: 'https://api.example.test',
-    tenantId: 'acme',
-    WebSocket: sockets.WebSocket,
-    fetch,
-    timers,
-    random: () => 0.5,
-    storage: new MemoryStorage(),
-    lifecycle: null,
-    loadHistory: false,
-    ...overrides,
-  });
-  const states: string[] = [];
-  client.subscribe(() => {
-    const { state } = client.getSnapshot().connection;
-    if (states.at(-1) !== state) states.push(state);
-  });
-  /** Plays the server side of a successful connect on the newest socket. */
-  const accept = async (joined: Record<string, unknown> = {}): Promise<FakeSocket> => {
-    await flush();
-    const socket = sockets.last();
-    socket.open();
-    socket.receive({ type: 'connection_ready', data: { connection_id: 'c1', join_timeout_ms: 10000, heartbeat_interval_ms: 1000 } });
-    socket.receive({ type: 'chat_joined', chat_id: 'chat_1', data: { chat_id: 'chat_1', tenant_id: 'acme', resumed: false, last_seq: 0, ...joined } });
-    await flush();
-    return socket;
-  };
-  return { client, timers, sockets, fetch, states, accept };
-}
+import { fakeFetch, fakeSocketFactory, flush } from './support/fake-socket.ts';
+import { harness } from './support/state-machine-harness.ts';
 
 test('transition table: the documented path and nothing back from closed except a new connect', () => {
   assert.ok(canTransition('idle', 'connecting'));

@@ -157,3 +157,26 @@ test('acknowledge: a foreign message (another tab) is added once; an ack for a k
   c.acknowledge({ ...data, duplicate: true });
   assert.equal(c.messages.length, 1);
 });
+
+test('an older page goes before the message it was read before, in page order, whatever the timestamps', () => {
+  const c = new Conversation();
+  c.mergeHistory([resource('u3', 'user', 'q3', T2), resource('a3', 'assistant', 'r3', T2)]);
+  // Equal and skewed clocks: position decides, not created_at.
+  const page = [resource('u1', 'user', 'q1', T2), resource('a1', 'assistant', 'r1', T3), resource('u2', 'user', 'q2', T0), resource('a2', 'assistant', 'r2', T2)];
+  const result = c.mergeOlder(page, 'u3');
+  assert.equal(result.changed, true);
+  assert.deepEqual(c.messages.map((m) => m.id), ['u1', 'a1', 'u2', 'a2', 'u3', 'a3']);
+  // The same page again (a retried request) changes nothing.
+  const before = c.messages;
+  assert.equal(c.mergeOlder(page, 'u1').changed, false);
+  assert.equal(c.messages, before);
+});
+
+test('an older page acknowledges a local message it contains instead of adding a copy', () => {
+  const c = new Conversation();
+  c.mergeHistory([resource('u5', 'user', 'q5', T2)]);
+  c.addLocalUserMessage('k1', 'q1', 'queued', T3);
+  const { acknowledged } = c.mergeOlder([resource('u1', 'user', 'q1', T0, { client_message_id: 'k1' }), resource('u0', 'user', 'q0', T0)], 'u5');
+  assert.deepEqual(acknowledged.map((m) => m.id), ['u1']);
+  assert.deepEqual(c.messages.map((m) => [m.id, m.status]), [['u0', 'sent'], ['u5', 'sent'], ['u1', 'sent']]);
+});

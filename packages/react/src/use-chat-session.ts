@@ -53,12 +53,24 @@ export interface ChatSession {
   error: ChatError | null;
   isTyping: boolean;
   streamingContent: string;
-  /** Sends (or queues while not ready) a message; resolves with the server's acknowledgement. */
+  /**
+   * Sends (or queues while not ready) a message; resolves with the server's acknowledgement.
+   * Rejects when the server refuses it, or with an UndeliveredMessageError when the session fails
+   * or closes first (the message then shows as `failed` and `retry()` resends it).
+   */
   sendMessage(text: string): Promise<SentMessage>;
   /** Stops the answer being generated. */
   stop(): void;
-  /** Starts over after `failed`. */
+  /** Starts over after `failed`, resending the `failed` messages (same client message ids). */
   retry(): void;
+  /** Drops a `failed` message so no retry resends it (see ChatClient.discard). */
+  discard(clientMessageId: string): boolean;
+  /** Loads the page of history before the oldest message shown (see ChatClient.loadOlder). */
+  loadOlder(): Promise<void>;
+  /** The server has older messages than the oldest one shown. */
+  hasOlder: boolean;
+  /** An older page is being read. */
+  isLoadingOlder: boolean;
   /** State with the close code, reason and reconnect attempt. */
   connection: ConnectionInfo;
   /** The underlying client (for `on(eventType, …)` and anything else). */
@@ -140,6 +152,8 @@ export function useChatSession(options: UseChatSessionOptions): ChatSession {
   const sendMessage = useCallback((text: string) => client.send(text), [client]);
   const stop = useCallback(() => client.stop(), [client]);
   const retry = useCallback(() => client.retry(), [client]);
+  const discard = useCallback((clientMessageId: string) => client.discard(clientMessageId), [client]);
+  const loadOlder = useCallback(() => client.loadOlder(), [client]);
 
   return {
     status: snapshot.connection.state,
@@ -151,6 +165,10 @@ export function useChatSession(options: UseChatSessionOptions): ChatSession {
     sendMessage,
     stop,
     retry,
+    discard,
+    loadOlder,
+    hasOlder: snapshot.hasOlder,
+    isLoadingOlder: snapshot.isLoadingOlder,
     connection: snapshot.connection,
     client,
   };

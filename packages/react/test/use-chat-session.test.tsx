@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { StrictMode, act, type ReactElement } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import WebSocket from 'ws';
-import { MemoryStorage, type WebSocketConstructorLike } from '@miptech/client';
+import { MemoryStorage, UndeliveredMessageError, type WebSocketConstructorLike } from '@miptech/client';
 import { useChatSession, type ChatSession, type UseChatSessionOptions } from '@miptech/react';
 import { FakeChatServer } from '../../client/test/support/fake-chat-server.ts';
 import { installDom } from './support/dom-environment.ts';
@@ -67,16 +67,18 @@ async function setup(t: { after(fn: () => unknown): void }, server: FakeChatServ
       return latest.current;
     },
     options(extra = {}) {
+      const { clientOptions, ...rest } = extra;
       return {
         apiUrl: server.url,
         tenantId: server.tenantId,
+        ...rest,
         clientOptions: {
           WebSocket: CountingWebSocket as unknown as WebSocketConstructorLike,
           storage,
           lifecycle: null,
           reconnect: { baseDelayMs: 10, maxDelayMs: 50 },
+          ...clientOptions,
         },
-        ...extra,
       };
     },
   };
@@ -205,4 +207,59 @@ test('without tenantId or a token claim, the hook uses the guide default tenant 
   await h.render(<Probe options={{ ...withoutTenant, token: 'opaque-token' }} latest={h.latest} />);
   await h.waitFor((s) => s.status === 'ready', 'ready');
   assert.equal(h.latest.current!.client.getSnapshot().connection.state, 'ready');
+});
+
+test('a send while the session is failed rejects, shows as failed, and is delivered once by the retry a new token triggers', async (t) => {
+  const h = await setup(t, new FakeChatServer({ checkJoinToken: (token) => (token === 'good' ? null : 'auth_required') }));
+  await h.render(<Probe options={h.options({ token: null })} latest={h.latest} />);
+  await h.waitFor((s) => s.status === 'failed', 'failed without a token');
+  let rejection: unknown = null;
+  await act(async () => {
+    await h.latest.current!.sendMessage('typed while failed').catch((error: unknown) => {
+      rejection = error;
+    });
+  });
+  assert.ok(rejection instanceof UndeliveredMessageError, 'settled, not left pending');
+  assert.equal(rejection.code, 'auth_required');
+  assert.deepEqual(h.latest.current!.messages.map((m) => m.status), ['failed']);
+
+  await h.render(<Probe options={h.options({ token: 'good' })} latest={h.latest} />);
+  await h.waitFor((s) => s.messages.some((m) => m.role === 'assistant' && m.status === 'complete'), 'the kept message answered');
+  assert.deepEqual(h.server.userFrames.map((f) => [f.text, f.client_message_id]), [['typed while failed', rejection.clientMessageId]]);
+  assert.equal(h.latest.current!.messages.filter((m) => m.role === 'user').length, 1);
+});
+
+test('loadOlder pages back through the history of a reloaded chat; hasOlder and isLoadingOlder follow it', async (t) => {
+  const h = await setup(t, new FakeChatServer());
+  const options = h.options({ clientOptions: { historyPageSize: 2 } });
+  await h.render(<Probe key="first" options={options} latest={h.latest} />);
+  await h.waitFor((s) => s.status === 'ready', 'ready');
+  for (const text of ['one', 'two', 'three']) {
+    await act(async () => {
+      await h.latest.current!.sendMessage(text);
+    });
+    await h.waitFor((s) => !s.isTyping && s.messages.filter((m) => m.status === 'complete').length === ['one', 'two', 'three'].indexOf(text) + 1, `answer to ${text}`);
+  }
+  const all = h.latest.current!.messages.map((m) => m.id);
+  assert.equal(all.length, 6);
+
+  // A reload: a new client on the same storage shows the newest page only.
+  await h.render(<Probe key="reloaded" options={options} latest={h.latest} />);
+  const reloaded = await h.waitFor((s) => s.status === 'ready' && s.messages.length === 2, 'newest page');
+  assert.deepEqual(reloaded.messages.map((m) => m.id), all.slice(4));
+  assert.equal(reloaded.hasOlder, true);
+  const loadingSeen: boolean[] = [];
+  while (h.latest.current!.hasOlder) {
+    assert.ok(loadingSeen.length < 5, 'bounded');
+    await act(async () => {
+      const loading = h.latest.current!.loadOlder();
+      await Promise.resolve();
+      loadingSeen.push(h.latest.current!.client.getSnapshot().isLoadingOlder);
+      await loading;
+    });
+  }
+  assert.deepEqual(h.latest.current!.messages.map((m) => m.id), all, 'every message once, in order');
+  assert.equal(h.latest.current!.isLoadingOlder, false);
+  assert.deepEqual(loadingSeen, [true, true]);
+  assert.deepEqual([...h.container.querySelectorAll('li.user')].map((li) => li.textContent), ['one', 'two', 'three']);
 });

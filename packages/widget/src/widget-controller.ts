@@ -1,4 +1,4 @@
-import { SESSION_STORAGE_KEY } from '@miptech/client';
+import { SESSION_STORAGE_KEY, UndeliveredMessageError } from '@miptech/client';
 import type { ChatClientPort, ChatMessage, ChatSnapshot, ConnectionState } from './chat-client-port.ts';
 import type { EmbedOptions } from './embed-options.ts';
 import { EventHub } from './event-hub.ts';
@@ -147,6 +147,9 @@ export class WidgetController {
     this.events.emit('message', { text: trimmed });
     client.send(trimmed).catch((error: unknown) => {
       if (client !== this.client) return; // a replaced client rejects its sends; they were carried over
+      // Not delivered because the client failed or closed: the connection state already says so,
+      // the message shows as `failed` and a retry resends it.
+      if (error instanceof UndeliveredMessageError) return;
       const record = error as { code?: unknown; message?: unknown } | null;
       this.events.emit('error', {
         code: typeof record?.code === 'string' ? record.code : null,
@@ -260,7 +263,7 @@ export class WidgetController {
   private recoverFromSessionConflict(snapshot: ChatSnapshot): boolean {
     if (snapshot.connection.state !== 'failed' || snapshot.error?.code !== 'session_conflict' || this.conflictRecovered) return false;
     this.conflictRecovered = true;
-    const undelivered = snapshot.messages.filter((m) => m.role === 'user' && (m.status === 'queued' || m.status === 'sending')).map((m) => m.content);
+    const undelivered = snapshot.messages.filter((m) => m.role === 'user' && (m.status === 'queued' || m.status === 'sending' || m.status === 'failed')).map((m) => m.content);
     this.clientStorage?.removeItem(SESSION_STORAGE_KEY);
     this.disposeClient();
     const client = this.ensureClient();

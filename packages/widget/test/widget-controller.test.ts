@@ -16,6 +16,8 @@ class HandDrivenClient implements ChatClientPort {
     streamingContent: '',
     error: null,
     lastSeq: 0,
+    hasOlder: false,
+    isLoadingOlder: false,
   };
   readonly sent: string[] = [];
   connects = 0;

@@ -71,6 +71,8 @@ function snapshot(state: ChatSnapshot['connection']['state'], extra: Partial<Cha
     streamingContent: '',
     error: null,
     lastSeq: 0,
+    hasOlder: false,
+    isLoadingOlder: false,
     ...extra,
   };
 }

@@ -5,7 +5,7 @@
  * exercised by test/integration/.
  *
  * Behaviour follows docs/protocol.md: `POST /api/v1/chat` (idempotent per session_id),
- * `GET /api/v1/chat/{id}/messages`, and on `/api/v1/ws/chat?tenant_id=…`: connection_ready, join_chat
+ * `GET /api/v1/chat/{id}/messages` (paged by `limit` / `before`), and on `/api/v1/ws/chat?tenant_id=…`: connection_ready, join_chat
  * (token check, `last_seq` replay after chat_joined), user_message (deduplicated by
  * client_message_id), answers as processing → response_start → response_chunk* → response_complete,
  * every chat frame with a per-chat `seq`.
@@ -228,8 +228,15 @@ export class FakeChatServer {
     if (req.method === 'GET' && history) {
       const chat = this.chats.get(decodeURIComponent(history[1]!));
       if (!chat) return this.httpError(res, 'chat_not_found');
+      // Paged like the server: the newest `limit` (default 50) before `before`, oldest first.
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      const before = url.searchParams.get('before');
+      const end = before === null ? chat.messages.length : chat.messages.findIndex((m) => m.id === before);
+      if (end < 0) return this.httpError(res, 'validation_error');
+      const start = Math.max(0, end - limit);
+      const items = chat.messages.slice(start, end);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ items: chat.messages, has_more: false, next_cursor: null }));
+      res.end(JSON.stringify({ items, has_more: start > 0, next_cursor: start > 0 ? items[0]!.id : null }));
       return;
     }
     this.httpError(res, 'not_found');

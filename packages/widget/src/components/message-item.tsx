@@ -29,9 +29,12 @@ export function AssistantBubble({ content, streaming }: { content: string; strea
 
 export function MessageItem({ message, strings }: { message: ChatMessage; strings: Strings }) {
   if (message.role === 'user') {
-    const pending = message.status === 'queued' || message.status === 'sending';
+    // `failed`: the client gave up before delivering it; the retry button resends it (same id).
+    const pending = message.status === 'queued' || message.status === 'sending' || message.status === 'failed';
     const note =
-      message.status === 'queued' ? strings.queued : message.status === 'sending' ? strings.sending : message.status === 'error' ? strings.notSent : null;
+      message.status === 'queued' || message.status === 'failed'
+        ? strings.queued
+        : message.status === 'sending' ? strings.sending : message.status === 'error' ? strings.notSent : null;
     return (
       <div class={pending ? 'row user pending' : 'row user'} data-status={message.status}>
         <span class="sr-only">{strings.you}: </span>
