@@ -8,80 +8,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
-import type { ChatClient, ChatSnapshot, WebSocketConstructorLike, WebSocketLike } from '@miptech/client';
+import type { ChatClient, ChatSnapshot } from '@miptech/client';
 import { startTestPlatform } from '../../../server/test/support/test-platform.ts';
 import { createScriptedEngine } from '../../../server/test/support/scripted-engine.ts';
 import { nodeClient, waitForSnapshot } from '../support/client-test-helpers.ts';
-
-/**
- * A `ws` WebSocket the test can cut like a network failure (terminate: no close frame), and that
- * can swallow one incoming frame first (an acknowledgement lost with the connection).
- */
-function cuttableWebSocket() {
-  const sockets: WebSocket[] = [];
-  let swallow: ((raw: string) => boolean) | null = null;
-  let muted: WebSocket | null = null;
-  /** Wraps a real `ws` socket; only the incoming-frame path is intercepted. */
-  class CuttableSocket implements WebSocketLike {
-    private readonly socket: WebSocket;
-    onopen: WebSocketLike['onopen'] = null;
-    onmessage: WebSocketLike['onmessage'] = null;
-    onclose: WebSocketLike['onclose'] = null;
-    onerror: WebSocketLike['onerror'] = null;
-
-    constructor(url: string) {
-      const socket = new WebSocket(url, { perMessageDeflate: false });
-      this.socket = socket;
-      sockets.push(socket);
-      socket.on('open', () => this.onopen?.({}));
-      socket.on('error', (error) => this.onerror?.(error));
-      socket.on('close', (code, reason) => this.onclose?.({ code, reason: reason.toString() }));
-      socket.on('message', (data) => {
-        if (socket === muted) return;
-        const raw = data.toString();
-        if (swallow?.(raw)) {
-          // A cut connection delivers nothing more: ws may still emit frames it had already read
-          // from the same TCP chunk after terminate(), which a real network loss would not deliver.
-          swallow = null;
-          muted = socket;
-          socket.terminate();
-          return;
-        }
-        this.onmessage?.({ data: raw });
-      });
-    }
-    get readyState(): number {
-      return this.socket.readyState;
-    }
-    send(data: string): void {
-      this.socket.send(data);
-    }
-    close(code?: number, reason?: string): void {
-      this.socket.close(code, reason);
-    }
-  }
-  return {
-    WebSocket: CuttableSocket as WebSocketConstructorLike,
-    /** Number of sockets opened so far. */
-    get opened() {
-      return sockets.length;
-    },
-    /** Kills the current socket as a network failure would. */
-    cut() {
-      muted = sockets.at(-1) ?? null;
-      sockets.at(-1)?.terminate();
-    },
-    /** From now on the current socket delivers nothing, yet stays open (a half-open TCP connection). */
-    mute() {
-      muted = sockets.at(-1) ?? null;
-    },
-    /** Cuts the connection instead of delivering the next frame matching `match`. */
-    cutOnFrame(match: (raw: string) => boolean) {
-      swallow = match;
-    },
-  };
-}
+import { cuttableWebSocket } from '../support/cuttable-web-socket.ts';
 
 /** Waits until the client is ready again and has a finished answer. */
 function answeredAfterRejoin(client: ChatClient): Promise<ChatSnapshot> {
@@ -165,7 +96,9 @@ test("heartbeat: the server's pings keep a quiet connection; one that silently s
   await waitForSnapshot(client, (s) => s.connection.state === 'reconnecting', 'the dead connection noticed');
   assert.equal(client.getSnapshot().connection.code, 1006);
   await waitForSnapshot(client, (s) => s.connection.state === 'ready', 'ready on a new socket');
-  assert.equal(net.opened, 2);
+  // At least one replacement; on a loaded machine a 100 ms heartbeat can also (rightly) give up on
+  // a replacement whose frames came too late, so the count is not exact.
+  assert.ok(net.opened >= 2, `sockets opened: ${net.opened}`);
   await client.send('still there?');
   await waitForSnapshot(client, (s) => s.messages.some((m) => m.role === 'assistant' && m.status === 'complete'), 'an answer');
 });
