@@ -55,6 +55,8 @@ export const JOIN_FALLBACK_MS = 1000;
 export const JOIN_RESPONSE_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_ATTEMPTS = 10;
 export const DEFAULT_TITLE = 'Website Chat Session';
+/** Most pages a rejoin reads back to close a gap between the newest page and what was shown. */
+export const MAX_GAP_PAGES = 10;
 
 const OPEN = 1;
 
@@ -791,6 +793,8 @@ export class ChatClientController implements ChatClient {
       return;
     }
     if (run.signal.aborted || generation !== this.historyGeneration || chatId !== this.store.get().chatId) return;
+    const hadHistory = this.historyPageRead && this.conversation.hasServerMessages();
+    const overlaps = page.items.some((item) => this.conversation.hasServerMessage(item.id));
     const { acknowledged } = this.conversation.mergeHistory(page.items);
     this.settleAcknowledged(acknowledged, chatId);
     if (!this.historyPageRead && !this.olderLoad) {
@@ -799,6 +803,30 @@ export class ChatClientController implements ChatClient {
       this.publish({ hasOlder: page.hasMore });
     } else {
       this.publish({});
+    }
+    // More messages than a page arrived while we were away (and the replay window did not cover
+    // them): the newest page does not reach what we had. Read back until it does, so no message
+    // is missing in the middle of the conversation.
+    if (hadHistory && !overlaps && page.hasMore) {
+      await this.fillHistoryGap(chatId, page.nextCursor, run.signal, generation);
+    }
+  }
+
+  private async fillHistoryGap(chatId: string, cursor: string | null, signal: AbortSignal, generation: number): Promise<void> {
+    for (let pages = 0; cursor && pages < MAX_GAP_PAGES; pages++) {
+      let page;
+      try {
+        page = await this.restApi().listMessages(chatId, { limit: this.historyPageSize, before: cursor }, signal);
+      } catch {
+        return;
+      }
+      if (signal.aborted || generation !== this.historyGeneration || chatId !== this.store.get().chatId) return;
+      const overlaps = page.items.some((item) => this.conversation.hasServerMessage(item.id));
+      const { acknowledged } = this.conversation.mergeOlder(page.items, cursor);
+      this.settleAcknowledged(acknowledged, chatId);
+      this.publish({});
+      if (overlaps || !page.hasMore) return;
+      cursor = page.nextCursor;
     }
   }
 

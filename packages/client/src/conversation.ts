@@ -84,6 +84,15 @@ export class Conversation {
     return this.published;
   }
 
+  /** Whether a message with this server id is in the list. */
+  hasServerMessage(id: string): boolean {
+    return !isLocalId(id) && this.indexOf(id) >= 0;
+  }
+
+  hasServerMessages(): boolean {
+    return this.list.some((message) => !isLocalId(message.id));
+  }
+
   /** The answer being generated most recently, if any. */
   get streamingReply(): ChatMessage | null {
     for (let i = this.list.length - 1; i >= 0; i--) {

@@ -176,3 +176,26 @@ test('without history on join, hasOlder stays false and loadOlder() reads the ne
   assert.equal(client.getSnapshot().hasOlder, false);
   client.close();
 });
+
+test('a rejoin after more than a page of messages arrived reads back until it meets what was shown: no hole in the middle', async () => {
+  let stored = storedChat(11);
+  const server = pagingFetch(() => stored);
+  const { client, sockets, timers, accept } = harness({ fetch: server.fetch, loadHistory: true, historyPageSize: 4 });
+  await Promise.all([client.connect(), accept()]);
+  await flush();
+  assert.deepEqual(ids(client), ['msg_008', 'msg_009', 'msg_010', 'msg_011']);
+
+  // Away while ten messages were written (another tab) and beyond the replay window.
+  sockets.last().serverClose(1006);
+  stored = storedChat(21);
+  timers.advance(timers.pendingDelays()[0]!);
+  await accept({ resumed: true, history_reload_required: true, last_seq: 40 });
+  await flush(10);
+  assert.deepEqual(ids(client), stored.slice(7).map((m) => m.id), 'msg_008 … msg_021, in order, each once');
+  assert.deepEqual(server.reads.slice(1).map((r) => r.before), [null, 'msg_018', 'msg_014']);
+  assert.equal(client.getSnapshot().hasOlder, true, 'still the messages before msg_008');
+  await client.loadOlder();
+  await client.loadOlder();
+  assert.deepEqual(ids(client), stored.map((m) => m.id));
+  client.close();
+});
