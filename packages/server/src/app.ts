@@ -20,6 +20,7 @@ import type { StopRelay } from './chat/stop-relay.ts';
 import { registerCors } from './http/cors.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { trackHttpConnections } from './http/http-connections.ts';
+import { proxyTrustOf } from './http/client-address.ts';
 import type { PlatformServices, ReadinessCheck } from './http/platform-services.ts';
 import { registerRoutes } from './http/route-registry.ts';
 import type { KnowledgeIndex } from './knowledge/knowledge-index.ts';
@@ -168,7 +169,8 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       // Per-request log lines cost throughput; a debug-level hook below logs them when asked.
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: config.bodyLimitBytes,
-      trustProxy: config.trustProxy,
+      // The same rule as the WebSocket handshake's client address (http/client-address.ts).
+      trustProxy: proxyTrustOf(config) ?? false,
       routerOptions: { ignoreTrailingSlash: true },
       genReqId: (request) => {
         const header = request.headers['x-request-id'];

@@ -8,10 +8,18 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import proxyAddr from '@fastify/proxy-addr';
 import { parseDatabaseUrl } from './store/database-url.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type LlmProvider = 'extractive' | 'openai-compatible' | 'anthropic';
+/**
+ * Which proxies in front are trusted to tell the client's address (X-Forwarded-For) and scheme
+ * (X-Forwarded-Proto): none (`false`), the nearest N hops (a number; `TRUST_PROXY=true` is 1), or
+ * the proxies with these addresses/CIDRs (or proxy-addr's names loopback, linklocal, uniquelocal).
+ * http/client-address.ts applies it.
+ */
+export type TrustProxySetting = false | number | readonly string[];
 
 export interface PlatformConfig {
   readonly port: number;
@@ -37,8 +45,8 @@ export interface PlatformConfig {
   /** Largest REST request body. */
   readonly bodyLimitBytes: number;
   readonly shutdownGraceMs: number;
-  /** Trust X-Forwarded-For from a load balancer in front (client addresses for rate limits). */
-  readonly trustProxy: boolean;
+  /** Proxies trusted to tell the client's address for rate limits (see TrustProxySetting). */
+  readonly trustProxy: TrustProxySetting;
   readonly logLevel: LogLevel;
   readonly defaultTenantId: string;
   readonly redisUrl: string | null;
@@ -118,6 +126,41 @@ class EnvReader {
     if (['0', 'false', 'no', 'off'].includes(value)) return false;
     this.problems.push(`${name} must be true or false (got "${value}")`);
     return fallback;
+  }
+
+  /**
+   * TRUST_PROXY: false/0 (default), true/1 (the nearest proxy), a hop count, or a comma-separated
+   * list of proxy addresses/CIDRs. A hop count up to 16: more proxies in a row than that is a typo.
+   */
+  trustProxy(name: string): TrustProxySetting {
+    const value = this.raw(name);
+    if (value === undefined) return false;
+    const lower = value.toLowerCase();
+    if (['false', 'no', 'off'].includes(lower)) return false;
+    if (['true', 'yes', 'on'].includes(lower)) return 1;
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops <= 16) return hops === 0 ? false : hops;
+      this.problems.push(`${name} hop count must be from 0 to 16 (got "${value}")`);
+      return false;
+    }
+    const entries = value.split(',').map((entry) => entry.trim());
+    const invalid = entries.filter((entry) => {
+      if (entry === '') return true;
+      try {
+        proxyAddr.compile(entry);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (invalid.length > 0) {
+      this.problems.push(
+        `${name} must be true, false, a hop count or a comma-separated list of proxy addresses/CIDRs (not valid: ${invalid.map((entry) => `"${entry}"`).join(', ')})`,
+      );
+      return false;
+    }
+    return Object.freeze(entries);
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -253,7 +296,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     wsMaxFrameBytes: read.integer('WS_MAX_FRAME_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 15_000, 0, 600_000),
-    trustProxy: read.boolean('TRUST_PROXY', false),
+    trustProxy: read.trustProxy('TRUST_PROXY'),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     defaultTenantId: read.string('DEFAULT_TENANT_ID', 'miptech-company'),
     redisUrl: read.url('REDIS_URL', null, ['redis:', 'rediss:']),

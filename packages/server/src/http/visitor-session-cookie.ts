@@ -14,6 +14,10 @@
  * A browser keeps the cookie of a cross-origin `fetch` only when the request is credentialed
  * (`credentials: 'include'`), or when the widget page is served by the platform itself; a widget
  * that does neither passes the session id in the WebSocket URL or in `join_chat` instead.
+ *
+ * The live widget makes no REST call at all: a WebSocket handshake that brings no session gets a
+ * new one in this cookie on its 101 answer (ws/ws-gateway.ts), so its reconnects (each one a
+ * `join_chat {create:true}`) land in the same chat instead of a new one.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -61,9 +65,17 @@ export function readSessionCookie(cookieHeader: string | undefined, tenantId: st
   return null;
 }
 
+/**
+ * The Set-Cookie value of the tenant's session cookie. `secure`: the visitor reached the platform
+ * over https (directly or through a trusted proxy, see client-address.ts).
+ */
+export function sessionCookieHeader(tenantId: string, sessionId: string, secure: boolean): string {
+  const attributes = [`Path=${COOKIE_PATH}`, `Max-Age=${MAX_AGE_SECONDS}`, 'HttpOnly'];
+  attributes.push(...(secure ? ['SameSite=None', 'Secure', 'Partitioned'] : ['SameSite=Lax']));
+  return `${sessionCookieName(tenantId)}=${encodeURIComponent(sessionId)}; ${attributes.join('; ')}`;
+}
+
 /** Sets the tenant's session cookie on a REST answer. */
 export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, tenantId: string, sessionId: string): void {
-  const attributes = [`Path=${COOKIE_PATH}`, `Max-Age=${MAX_AGE_SECONDS}`, 'HttpOnly'];
-  attributes.push(...(request.protocol === 'https' ? ['SameSite=None', 'Secure', 'Partitioned'] : ['SameSite=Lax']));
-  void reply.header('set-cookie', `${sessionCookieName(tenantId)}=${encodeURIComponent(sessionId)}; ${attributes.join('; ')}`);
+  void reply.header('set-cookie', sessionCookieHeader(tenantId, sessionId, request.protocol === 'https'));
 }

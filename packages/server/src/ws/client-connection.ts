@@ -33,6 +33,7 @@ import type { PlatformServices } from '../http/platform-services.ts';
 import { enforceChatCreationLimit } from '../rate-limit/enforce-chat-creation-limit.ts';
 import { TENANT_ID_PATTERN } from '../http/request-identity.ts';
 import { readSessionCookie } from '../http/visitor-session-cookie.ts';
+import { clientAddress, type ProxyTrust } from '../http/client-address.ts';
 import { toStoredResponseComplete } from '../chat/wire-resources.ts';
 import type { ChatRecord, MessageRecord, TenantRecord } from '../store/store.ts';
 import type { ChatRooms, RoomMember } from './chat-rooms.ts';
@@ -53,8 +54,14 @@ export interface UpgradeInfo {
   tenantId: string | null;
   chatId: string | null;
   sessionId: string | null;
+  /**
+   * A visitor session issued with the handshake when it brought none (URL or cookie), sent back in
+   * the session cookie on the 101 answer: a join without a token and without a session of its own
+   * uses it, so the live widget's reconnects (`create: true` each time) find their chat again.
+   */
+  issuedSessionId: string | null;
   origin: string | null;
-  /** Client address, for the per-address chat creation limit. */
+  /** Client address (TRUST_PROXY applied, as for REST), for the per-address chat creation limit. */
   remoteAddress: string;
 }
 
@@ -67,7 +74,7 @@ const MAX_QUEUED_FRAMES = 64;
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 /** Reads tenant, chat and visitor session from the upgrade request's query string and cookies. */
-export function readUpgradeInfo(request: IncomingMessage): UpgradeInfo {
+export function readUpgradeInfo(request: IncomingMessage, trust: ProxyTrust | null): UpgradeInfo {
   const url = request.url ?? '/';
   const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
   const pick = (...names: string[]) => {
@@ -79,12 +86,15 @@ export function readUpgradeInfo(request: IncomingMessage): UpgradeInfo {
   };
   const origin = request.headers.origin;
   const tenantId = pick('tenant_id', 'tenantId');
+  const sessionId = pick('session_id', 'sessionId') ?? readSessionCookie(request.headers.cookie, tenantId);
   return {
     tenantId,
     chatId: pick('chat_id', 'chatId'),
-    sessionId: pick('session_id', 'sessionId') ?? readSessionCookie(request.headers.cookie, tenantId),
+    sessionId,
+    // Only for a tenant id that can exist: the cookie is named after it.
+    issuedSessionId: sessionId === null && tenantId !== null && TENANT_ID_PATTERN.test(tenantId) ? randomUUID() : null,
     origin: typeof origin === 'string' ? origin : null,
-    remoteAddress: request.socket.remoteAddress ?? 'unknown',
+    remoteAddress: clientAddress(request, trust),
   };
 }
 
@@ -280,15 +290,17 @@ export class ClientConnection implements RoomMember {
     const { services } = this.context;
     try {
       if (frame.tenant_id && frame.tenant_id !== tenant.id) throw new AppError('tenant_mismatch', 'join_chat tenant_id differs from the connection tenant');
-      const sessionId = frame.session_id ?? this.info.sessionId;
+      const requestedSession = frame.session_id ?? this.info.sessionId;
       const principal = await resolvePrincipal({
         tenant,
         token: frame.token,
         origin: this.info.origin,
-        sessionId,
+        sessionId: requestedSession ?? this.info.issuedSessionId,
         jwtRequired: services.config.wsJwtRequired,
         tokens: services.tokens,
       });
+      // The handshake's issued session stands for a visitor without a token; a token names its visitor.
+      const sessionId = requestedSession ?? (principal.kind === 'token' ? null : this.info.issuedSessionId);
       requireScope(principal, SCOPES.chatSend);
       const chatId = frame.chat_id ?? this.info.chatId;
       let chat: ChatRecord;

@@ -3,20 +3,27 @@
  * noServer mode. Every upgrade on the path is accepted (the handshake state machine in
  * client-connection.ts then decides, so a client always learns why with a close code). One timer
  * drives the heartbeat of all connections, a slice of them per tick (see HeartbeatSlots);
- * shutdown closes every socket with 1001.
+ * shutdown closes every socket with 1001. A handshake without a visitor session gets one in the
+ * session cookie of its 101 answer (see UpgradeInfo.issuedSessionId).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES, WS_PATH } from '@miptech/protocol';
+import { proxyTrustOf, requestProtocol } from '../http/client-address.ts';
 import type { PlatformServices } from '../http/platform-services.ts';
+import { sessionCookieHeader } from '../http/visitor-session-cookie.ts';
 import { redactUrl } from '../logger.ts';
 import { ChatRooms } from './chat-rooms.ts';
 import { ClientConnection, readUpgradeInfo } from './client-connection.ts';
 import { HeartbeatSlots } from './heartbeat-slots.ts';
 
-/** ws closes a socket (1009) above this; our own smaller per-frame limit answers with an error frame instead. */
-const HARD_MAX_PAYLOAD = 4 * 1024 * 1024;
+/**
+ * How far above WS_MAX_FRAME_BYTES ws itself still reads a frame: up to there a too large frame gets
+ * our `message_too_large` error frame and the socket stays open; above it ws closes with 1009
+ * without buffering the rest.
+ */
+const FRAME_HEADROOM_BYTES = 4 * 1024 * 1024;
 export interface WsGateway {
   readonly connectionCount: number;
   /** Closes every socket with 1001 and waits (bounded) until they are gone. */
@@ -30,7 +37,15 @@ function refuse(socket: Duplex, status: string): void {
 }
 
 export function attachWsGateway(server: Server, services: PlatformServices): WsGateway {
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: HARD_MAX_PAYLOAD, clientTracking: false });
+  const maxPayload = services.config.wsMaxFrameBytes + FRAME_HEADROOM_BYTES;
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload, clientTracking: false });
+  const trust = proxyTrustOf(services.config);
+  /** Set-Cookie of a handshake that is issued a session, read by the 'headers' event of the same handshake. */
+  const issuedCookies = new WeakMap<IncomingMessage, string>();
+  wss.on('headers', (headers, request) => {
+    const cookie = issuedCookies.get(request);
+    if (cookie) headers.push(`Set-Cookie: ${cookie}`);
+  });
   const rooms = new ChatRooms(services.eventLog);
   const connections = new Set<ClientConnection>();
   const heartbeats = new HeartbeatSlots<ClientConnection>(services.config.wsHeartbeatIntervalMs);
@@ -52,8 +67,12 @@ export function attachWsGateway(server: Server, services: PlatformServices): WsG
     if (services.lifecycle.shuttingDown) return refuse(socket, '503 Service Unavailable');
     socket.on('error', () => socket.destroy());
     services.logger.debug({ url: redactUrl(request.url ?? '/') }, 'websocket upgrade');
+    const info = readUpgradeInfo(request, trust);
+    if (info.issuedSessionId && info.tenantId) {
+      issuedCookies.set(request, sessionCookieHeader(info.tenantId, info.issuedSessionId, requestProtocol(request, trust) === 'https'));
+    }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new ClientConnection(ws, readUpgradeInfo(request), context);
+      const connection = new ClientConnection(ws, info, context);
       connections.add(connection);
       heartbeats.add(connection);
       connection.start();

@@ -38,6 +38,8 @@ export interface CollectedAnswer {
 
 export interface WsTestClient {
   readonly socket: WebSocket;
+  /** Headers of the server's 101 answer (e.g. `set-cookie`). */
+  readonly upgradeHeaders: Readonly<Record<string, string | string[] | undefined>>;
   /** Every frame received, in order. */
   readonly frames: ReceivedFrame[];
   /** Text frames that were not JSON (should stay empty). */
@@ -66,6 +68,8 @@ export interface ConnectOptions {
   /** Sent as the Origin header (a browser always sends one). */
   origin?: string;
   headers?: Record<string, string>;
+  /** Local address to connect from (e.g. 127.0.0.2: another client behind a proxy). */
+  localAddress?: string;
   /** @default 5000 */
   timeoutMs?: number;
 }
@@ -84,7 +88,11 @@ function toMatcher(match: FrameMatch): (frame: ReceivedFrame) => boolean {
 export function connectWs(url: string, options: ConnectOptions = {}): Promise<WsTestClient> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.origin) headers.origin = options.origin;
-  const socket = new WebSocket(url, { headers, perMessageDeflate: false });
+  const socket = new WebSocket(url, { headers, perMessageDeflate: false, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+  let upgradeHeaders: WsTestClient['upgradeHeaders'] = {};
+  socket.once('upgrade', (response) => {
+    upgradeHeaders = response.headers;
+  });
   const frames: ReceivedFrame[] = [];
   const unparsable: string[] = [];
   const waiters = new Set<() => void>();
@@ -113,6 +121,9 @@ export function connectWs(url: string, options: ConnectOptions = {}): Promise<Ws
 
   const client: WsTestClient = {
     socket,
+    get upgradeHeaders() {
+      return upgradeHeaders;
+    },
     frames,
     unparsable,
     closed,
