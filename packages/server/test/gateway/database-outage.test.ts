@@ -10,11 +10,10 @@ import { api, type ApiResponse } from '../support/api-client.ts';
 import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { connectAndJoin, connectWs } from '../support/ws-test-client.ts';
 import { startPostgresRelay } from '../store/tcp-relay.ts';
-import { dropSchema, uniqueSchemaName } from '../store/test-databases.ts';
+import { dropSchema, testPostgres, uniqueSchemaName } from '../store/test-databases.ts';
 
-const configured = process.env.TEST_DATABASE_URL;
-const skip = configured === '' ? 'TEST_DATABASE_URL is set to an empty string: PostgreSQL tests skipped' : undefined;
-const databaseUrl = configured || 'postgres://postgres@127.0.0.1:5432/test';
+const { url, skip } = testPostgres();
+const databaseUrl = url ?? '';
 
 /** A platform on its own PostgreSQL schema, reached through a relay the test can switch off. */
 async function startBehindRelay(t: TestContext) {

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { api } from '../support/api-client.ts';
 import { startTestPlatform, testStore } from '../support/test-platform.ts';
+import { testPostgres } from '../store/test-databases.ts';
 
-const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const skipPostgres = process.env.TEST_DATABASE_URL === '' ? 'TEST_DATABASE_URL is set to an empty string: PostgreSQL skipped' : false;
+const { url: postgresUrl, skip: skipPostgres } = testPostgres();
+const databaseUrl = postgresUrl ?? '';
 
 async function schemaExists(schema: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -34,7 +35,7 @@ async function withTestStore(value: string, body: () => Promise<void>): Promise<
   }
 }
 
-test('TEST_STORE=postgres: a schema per platform, kept by restart() (tokens stay valid), dropped on close', { skip: skipPostgres }, async () => {
+test('TEST_STORE=postgres: a schema per platform, kept by restart() (tokens stay valid), dropped on close', { skip: skipPostgres ?? false }, async () => {
   await withTestStore('postgres', async () => {
     const first = await startTestPlatform();
     const second = await startTestPlatform();

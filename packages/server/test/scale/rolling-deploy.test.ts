@@ -9,10 +9,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { runRollingDeployScenario } from '../../../../scripts/cluster/rolling-deploy-scenario.ts';
+import { testPostgres } from '../store/test-databases.ts';
+import { REDIS_SKIP_REASON, testRedisUrl } from './helpers/test-redis.ts';
 
+const postgresUrl = testPostgres().url;
+const redisUrl = testRedisUrl();
+
+/** The rule of the PostgreSQL and Redis helpers (set: must work; unset: used when they answer), and nginx when installed. */
 function skipReason(): string | null {
-  if (process.env.TEST_DATABASE_URL === '') return 'TEST_DATABASE_URL is empty: cluster proof skipped';
-  if (process.env.TEST_REDIS_URL === '') return 'TEST_REDIS_URL is empty: cluster proof skipped';
+  if (postgresUrl === null) return `${testPostgres().skip}: cluster proof skipped`;
+  if (redisUrl === null) return `${REDIS_SKIP_REASON}: cluster proof skipped`;
   try {
     execFileSync('sh', ['-c', 'command -v nginx'], { stdio: 'ignore' });
   } catch {
@@ -25,8 +31,8 @@ const skip = skipReason();
 
 test('rolling deploy and a SIGKILL behind nginx: no visitor loses or repeats a word', { skip: skip ?? false, timeout: 300_000 }, async (t) => {
   const report = await runRollingDeployScenario({
-    postgresUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    postgresUrl: postgresUrl ?? '',
+    redisUrl: redisUrl ?? '',
     nodeCount: 3,
     visitors: 50,
     chunkCount: 50,

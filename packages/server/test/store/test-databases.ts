@@ -1,8 +1,13 @@
 /**
  * The dialect table for store tests: SQLite always (a fresh temp directory per database), and
- * PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) in a unique
- * schema per database, dropped on dispose. Setting TEST_DATABASE_URL to an empty string skips
- * PostgreSQL with a message.
+ * PostgreSQL in a unique schema per database, dropped on dispose.
+ *
+ * Which PostgreSQL (one rule for every test that needs it, see testPostgres below):
+ * TEST_DATABASE_URL set (CI sets it) → that database, and failing to reach it fails the tests;
+ * set to an empty string → skipped; unset → the default postgres://postgres@127.0.0.1:5432/test
+ * is probed once per test process (short timeout) and used when it answers, otherwise the tests
+ * that need it are skipped with a message naming TEST_DATABASE_URL (a fresh clone without
+ * PostgreSQL still runs `npm test`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +16,40 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openStore, type OpenStoreOptions, type OpenedStore } from '../../src/store/open-store.ts';
 
-const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const PROBE_TIMEOUT_MS = 1500;
+
+/** The PostgreSQL of the tests: its URL, or why tests that need it are skipped. */
+export type TestPostgres = { readonly url: string; readonly skip: undefined } | { readonly url: null; readonly skip: string };
+
+async function findTestPostgres(): Promise<TestPostgres> {
+  const configured = process.env.TEST_DATABASE_URL;
+  if (configured === '') return { url: null, skip: 'PostgreSQL tests skipped: TEST_DATABASE_URL is set to an empty string' };
+  if (configured !== undefined) return { url: configured, skip: undefined };
+  const client = new pg.Client({ connectionString: DEFAULT_POSTGRES_URL, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return { url: DEFAULT_POSTGRES_URL, skip: undefined };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      url: null,
+      skip: `PostgreSQL tests skipped: TEST_DATABASE_URL is unset and ${DEFAULT_POSTGRES_URL} does not answer (${reason}); set TEST_DATABASE_URL to run them`,
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Decided once per test process, before any test is declared (so `skip` can use it). */
+const testPostgresDecision = await findTestPostgres();
+
+/** The PostgreSQL tests use (see the rule at the top of this file). */
+export function testPostgres(): TestPostgres {
+  return testPostgresDecision;
+}
 
 export interface TestDatabase {
   readonly dialect: 'sqlite' | 'postgres';
@@ -81,11 +119,11 @@ export async function dropSchema(databaseUrl: string, schema: string): Promise<v
 }
 
 function postgresTarget(): TestDatabaseTarget {
-  const configured = process.env.TEST_DATABASE_URL;
-  const databaseUrl = configured ?? DEFAULT_POSTGRES_URL;
+  const { url, skip } = testPostgres();
+  const databaseUrl = url ?? DEFAULT_POSTGRES_URL;
   return {
     dialect: 'postgres',
-    skip: configured === '' ? 'PostgreSQL store tests skipped: TEST_DATABASE_URL is set to an empty string' : undefined,
+    skip,
     async create() {
       const schema = uniqueSchemaName();
       const opened: OpenedStore[] = [];
@@ -103,7 +141,7 @@ function postgresTarget(): TestDatabaseTarget {
   };
 }
 
-/** SQLite, then PostgreSQL (skipped only when TEST_DATABASE_URL is explicitly empty). */
+/** SQLite, then PostgreSQL (skipped as testPostgres() says). */
 export function testDatabaseTargets(): TestDatabaseTarget[] {
   return [sqliteTarget(), postgresTarget()];
 }

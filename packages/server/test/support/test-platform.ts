@@ -6,7 +6,7 @@
  *
  * The store is the dialect table of the platform-level suites: `TEST_STORE=sqlite` (the default: a
  * SQLite file in DATA_DIR) or `TEST_STORE=postgres` (a schema of its own per platform in the
- * database at TEST_DATABASE_URL, dropped on close; a restart keeps it). `npm test` runs these
+ * database of testPostgres() in test/store/test-databases.ts, dropped on close; a restart keeps it). `npm test` runs these
  * suites once per dialect. A test that passes `database` chooses for itself.
  *
  *   const tp = await startTestPlatform();
@@ -22,7 +22,7 @@ import { SCOPES } from '@miptech/protocol';
 import { createPlatform, type Platform, type PlatformOverrides } from '../../src/app.ts';
 import { loadConfig, type PlatformConfig } from '../../src/config.ts';
 import type { CreatedTenant, TenantSettings } from '../../src/store/store.ts';
-import { dropSchema, type TestDatabase } from '../store/test-databases.ts';
+import { dropSchema, testPostgres, type TestDatabase } from '../store/test-databases.ts';
 import { createScriptedEngine } from './scripted-engine.ts';
 
 export interface StartTestPlatformOptions {
@@ -73,8 +73,6 @@ export interface TestPlatform {
 
 export const ALLOWED_TEST_ORIGIN = 'http://localhost:3000';
 
-const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
 /** The store of platforms started without `database`: TEST_STORE, `sqlite` unless set. */
 export function testStore(): 'sqlite' | 'postgres' {
   const value = process.env.TEST_STORE?.trim() || 'sqlite';
@@ -84,9 +82,8 @@ export function testStore(): 'sqlite' | 'postgres' {
 
 /** A PostgreSQL schema of its own (created by the platform's migrations) and how to drop it. */
 function postgresPlatformDatabase(): { databaseUrl: string; schema: string; drop(): Promise<void> } {
-  const configured = process.env.TEST_DATABASE_URL;
-  if (configured === '') throw new Error('TEST_STORE=postgres needs a PostgreSQL database, but TEST_DATABASE_URL is set to an empty string');
-  const databaseUrl = configured ?? DEFAULT_POSTGRES_URL;
+  const { url: databaseUrl, skip } = testPostgres();
+  if (databaseUrl === null) throw new Error(`TEST_STORE=postgres needs a PostgreSQL database: ${skip}`);
   const schema = `platform_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   return { databaseUrl, schema, drop: () => dropSchema(databaseUrl, schema) };
 }

@@ -1,19 +1,60 @@
 /**
  * Redis for the scale tests: the shared server from TEST_REDIS_URL with a unique key prefix per
  * test, or a private `redis-server` process (for tests that stop and restart Redis).
+ *
+ * Which Redis (the rule of test/store/test-databases.ts for PostgreSQL): TEST_REDIS_URL set (CI
+ * sets it) → that server, and failing to reach it fails the tests; set to an empty string →
+ * skipped; unset → the default redis://127.0.0.1:6379 is probed once per test process (short
+ * timeout) and used when it answers PING, otherwise the Redis tests are skipped with a message
+ * naming TEST_REDIS_URL.
  */
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 
 export { PrivateRedis } from '../../../../../scripts/cluster/private-redis.ts';
 
-/** The shared Redis URL, or null when TEST_REDIS_URL is explicitly empty (tests skip). */
-export function testRedisUrl(): string | null {
-  const url = process.env.TEST_REDIS_URL;
-  if (url === '') return null;
-  return url ?? 'redis://127.0.0.1:6379';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const PROBE_TIMEOUT_MS = 1500;
+
+/** Whether a Redis server answers PING at `url` (a plain RESP exchange: no client, no retries). */
+async function answersPing(url: string): Promise<string | null> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port || 6379), hostname);
+    let reply = '';
+    const done = (failure: string | null) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(failure);
+    };
+    const timer = setTimeout(() => done(`no answer within ${PROBE_TIMEOUT_MS} ms`), PROBE_TIMEOUT_MS);
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => {
+      reply += data.toString('latin1');
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') ? null : `unexpected reply ${JSON.stringify(reply.trim())}`);
+    });
+    socket.on('error', (error) => done(error.message));
+  });
 }
 
-export const REDIS_SKIP_REASON = 'TEST_REDIS_URL is empty: Redis tests skipped';
+async function findTestRedis(): Promise<{ url: string | null; skip: string }> {
+  const configured = process.env.TEST_REDIS_URL;
+  if (configured === '') return { url: null, skip: 'Redis tests skipped: TEST_REDIS_URL is set to an empty string' };
+  if (configured !== undefined) return { url: configured, skip: '' };
+  const failure = await answersPing(DEFAULT_REDIS_URL);
+  if (failure === null) return { url: DEFAULT_REDIS_URL, skip: '' };
+  return { url: null, skip: `Redis tests skipped: TEST_REDIS_URL is unset and ${DEFAULT_REDIS_URL} does not answer (${failure}); set TEST_REDIS_URL to run them` };
+}
+
+/** Decided once per test process, before any test is declared. */
+const decision = await findTestRedis();
+
+/** The shared Redis URL, or null when the Redis tests are skipped (REDIS_SKIP_REASON says why). */
+export function testRedisUrl(): string | null {
+  return decision.url;
+}
+
+export const REDIS_SKIP_REASON = decision.skip;
 
 export function uniquePrefix(label: string): string {
   return `test:${label}:${randomUUID().slice(0, 8)}:`;
