@@ -30,7 +30,7 @@ import { createInMemoryRateLimiter } from './rate-limit/in-memory-rate-limiter.t
 import type { RateLimiter } from './rate-limit/rate-limiter.ts';
 import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.ts';
 import { ensureDefaultTenant } from './auth/ensure-default-tenant.ts';
-import { openStore } from './store/open-store.ts';
+import { openStoreForServing } from './store/open-store-for-serving.ts';
 import type { Store } from './store/store.ts';
 import { attachWsGateway, type WsGateway } from './ws/ws-gateway.ts';
 
@@ -55,6 +55,13 @@ export interface Platform {
   readonly app: FastifyInstance;
   readonly services: PlatformServices;
   readonly gateway: WsGateway;
+  /**
+   * Resolves once the database is open and migrated and the default tenant exists: already when
+   * createPlatform returns for SQLite, later for a PostgreSQL that was not reachable yet (the node
+   * listens meanwhile and answers 503 db_not_ready). Rejects when the database cannot be opened for
+   * a reason waiting does not fix; the caller should then stop.
+   */
+  readonly ready: Promise<void>;
   /** Starts listening on config.host:config.port; `url` is the http:// base URL to reach it. */
   listen(): Promise<{ url: string }>;
   /**
@@ -76,16 +83,23 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
   }
   let store: Store;
   let knowledge: KnowledgeIndex;
+  let storeReady: Promise<void> = Promise.resolve();
+  let storeIsOpen = true;
   if (overrides.store && overrides.knowledge) {
     store = overrides.store;
     knowledge = overrides.knowledge;
   } else {
-    ({ store, knowledge } = await openStore({
+    // SQLite opens here; PostgreSQL keeps trying in the background (see open-store-for-serving.ts).
+    const opening = await openStoreForServing({
       databaseUrl: config.databaseUrl,
       poolSize: config.databasePoolSize,
       statementTimeoutMs: config.databaseStatementTimeoutMs,
       ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
-    }));
+      logger,
+    });
+    ({ store, knowledge } = opening);
+    storeReady = opening.ready;
+    storeIsOpen = opening.isReady();
     owned.push(store);
   }
 
@@ -132,13 +146,19 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
     // Connecting since before the event log waited for Redis: a Redis that is down delays start-up once.
     await stopRelayReady;
 
-    await ensureDefaultTenant(store, config, logger);
-    if (overrides.seedKnowledge ?? true) {
-      await seedDefaultKnowledge({ store, knowledge, tenantId: config.defaultTenantId, docsDir: config.docsDir }).then(
-        (result) => logger.info({ ...result, tenantId: config.defaultTenantId }, 'default knowledge seeded'),
-        (error: unknown) => logger.warn({ err: error }, 'could not seed the default knowledge'),
-      );
-    }
+    let closing: Promise<void> | null = null;
+    // The default tenant and knowledge need the database, so they follow it.
+    const ready = storeReady.then(async () => {
+      await ensureDefaultTenant(store, config, logger);
+      if (overrides.seedKnowledge ?? true) {
+        await seedDefaultKnowledge({ store, knowledge, tenantId: config.defaultTenantId, docsDir: config.docsDir }).then(
+          (result) => logger.info({ ...result, tenantId: config.defaultTenantId }, 'default knowledge seeded'),
+          (error: unknown) => logger.warn({ err: error }, 'could not seed the default knowledge'),
+        );
+      }
+    });
+    if (storeIsOpen) await ready;
+    else ready.catch((error: unknown) => closing === null && logger.error({ err: error }, 'the database cannot be used: not getting ready'));
 
     const services: PlatformServices = {
       config,
@@ -197,14 +217,19 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
     const gateway = attachWsGateway(app.server, services);
     // Every node finishes the answers of nodes that died (their lease ran out).
     const sweeper = new LeaseSweeper({ store, eventLog, nodeId: config.nodeId, logger, intervalMs: config.leaseSweepIntervalMs });
-    sweeper.start();
-    let closing: Promise<void> | null = null;
+    if (storeIsOpen) sweeper.start();
+    else
+      ready.then(
+        () => closing === null && sweeper.start(),
+        () => undefined,
+      );
 
     return {
       config,
       app,
       services,
       gateway,
+      ready,
       async listen() {
         await app.listen({ port: config.port, host: config.host });
         const address = app.server.address();

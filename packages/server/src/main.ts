@@ -3,6 +3,10 @@
  * SIGTERM/SIGINT start a graceful shutdown: readiness turns 503, every socket is closed with
  * 1001 (clients reconnect elsewhere), answers in flight finish and are stored within
  * SHUTDOWN_GRACE_MS, then the process exits 0. A second signal exits at once.
+ *
+ * Configuration errors exit 1 before anything listens. A PostgreSQL database that is not
+ * reachable yet does not: the node listens (liveness 200, readiness 503 db_not_ready) and opens
+ * it as soon as it answers.
  */
 import { pathToFileURL } from 'node:url';
 import { createPlatform, type Platform, type PlatformOverrides } from './app.ts';
@@ -41,6 +45,14 @@ export async function startFromEnv(env: Env = process.env, overrides: PlatformOv
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // A PostgreSQL not reachable yet is waited for (the node listens and reports 503 meanwhile); a
+  // database that cannot be used for any other reason (wrong password, no such database) ends
+  // the process as a failed start does.
+  platform.ready.catch((error: unknown) => {
+    if (stopping) return;
+    process.stderr.write(`Could not start the platform: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
   return { platform, url };
 }
 

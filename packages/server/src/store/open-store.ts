@@ -11,6 +11,8 @@ import type { Store } from './store.ts';
 export interface OpenStoreOptions extends StoreDialectOptions {
   /** Apply pending migrations before returning. @default true */
   migrate?: boolean;
+  /** Called once connected, before migrating (readiness tells connecting from migrating). */
+  onConnected?: () => void;
 }
 
 export interface OpenedStore {
@@ -27,6 +29,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
   const dialect = await openStoreDialect(options);
   const store = new SqlStore(dialect);
   try {
+    options.onConnected?.();
     if (options.migrate ?? true) await migrateToLatest(dialect);
   } catch (error) {
     await store.close();
