@@ -33,6 +33,8 @@ import { ensureDefaultTenant } from './auth/ensure-default-tenant.ts';
 import { openStoreForServing } from './store/open-store-for-serving.ts';
 import type { Store } from './store/store.ts';
 import { attachWsGateway, type WsGateway } from './ws/ws-gateway.ts';
+import { LocalDeliveredAnswerEnds, type DeliveredAnswerEnds } from './ws/delivered-answer-ends.ts';
+import { RedisDeliveredAnswerEnds } from './ws/redis-delivered-answer-ends.ts';
 
 export interface PlatformOverrides {
   /** With `store`, also pass `knowledge` (both come from one openStore call). */
@@ -115,6 +117,17 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       owned.push(redisRelay);
       stopRelayReady = redisRelay.waitUntilReady(5000).catch((error: unknown) => logger.warn({ err: error }, 'redis stop relay not ready at start-up'));
     }
+    let deliveredAnswerEnds: DeliveredAnswerEnds;
+    let deliveredAnswerEndsReady: Promise<void> = Promise.resolve();
+    if (config.redisUrl) {
+      // A client that saw an answer end on one node must not get it again from another (catch-up).
+      const redisEnds = new RedisDeliveredAnswerEnds({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, nodeId: config.nodeId, logger });
+      deliveredAnswerEnds = redisEnds;
+      deliveredAnswerEndsReady = redisEnds.waitUntilReady(5000).catch((error: unknown) => logger.warn({ err: error }, 'redis (delivered answer ends) not ready at start-up'));
+    } else {
+      deliveredAnswerEnds = new LocalDeliveredAnswerEnds();
+    }
+    owned.push(deliveredAnswerEnds);
     let eventLog = overrides.eventLog;
     if (!eventLog) {
       if (config.redisUrl) {
@@ -144,7 +157,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       owned.push(rateLimiter);
     }
     // Connecting since before the event log waited for Redis: a Redis that is down delays start-up once.
-    await stopRelayReady;
+    await Promise.all([stopRelayReady, deliveredAnswerEndsReady]);
 
     let closing: Promise<void> | null = null;
     // The default tenant and knowledge need the database, so they follow it.
@@ -179,6 +192,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       }),
       eventLog,
       rateLimiter,
+      deliveredAnswerEnds,
       logger,
       readinessChecks,
       lifecycle: { shuttingDown: false },

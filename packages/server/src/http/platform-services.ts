@@ -11,6 +11,7 @@ import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { Store } from '../store/store.ts';
+import type { DeliveredAnswerEnds } from '../ws/delivered-answer-ends.ts';
 
 /** A dependency that /readyz reports on besides the database (e.g. Redis). */
 export interface ReadinessCheck {
@@ -27,6 +28,8 @@ export interface PlatformServices {
   readonly chats: ChatService;
   readonly eventLog: ChatEventLog;
   readonly rateLimiter: RateLimiter;
+  /** Which answers' ends reached a socket of their chat (the catch-up of a join without last_seq). */
+  readonly deliveredAnswerEnds: DeliveredAnswerEnds;
   readonly logger: Logger;
   readonly readinessChecks: readonly ReadinessCheck[];
   /** Set when a graceful shutdown begins: readiness turns 503 and new sockets are refused. */

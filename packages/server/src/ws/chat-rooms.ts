@@ -1,11 +1,8 @@
 /**
  * Sockets of this node grouped by chat. Each chat with at least one local socket holds exactly
  * one subscription to the event log; an event is encoded once and handed to every member.
- * It also remembers (bounded) when a socket of a chat last left, so a client that rejoins without
- * `last_seq` gets the end of an answer it could not have seen (client-connection.ts).
  */
 import type { ChatEvent, ChatEventLog } from '../events/chat-event-log.ts';
-import { LruMap } from '../lru-map.ts';
 import { chatEventPrefix } from './frame-encoder.ts';
 
 export interface RoomMember {
@@ -20,7 +17,6 @@ interface Room {
 
 export class ChatRooms {
   private readonly rooms = new Map<string, Room>();
-  private readonly leftAt = new LruMap<string, number>(20_000);
 
   constructor(private readonly eventLog: ChatEventLog) {}
 
@@ -41,16 +37,11 @@ export class ChatRooms {
   leave(chatId: string, member: RoomMember): void {
     const room = this.rooms.get(chatId);
     if (!room) return;
-    if (room.members.delete(member)) this.leftAt.set(chatId, Date.now());
+    room.members.delete(member);
     if (room.members.size === 0) {
       room.unsubscribe();
       this.rooms.delete(chatId);
     }
-  }
-
-  /** When a socket of the chat last left this node (epoch ms); undefined when this node does not know. */
-  lastLeftAt(chatId: string): number | undefined {
-    return this.leftAt.get(chatId);
   }
 
   /** Number of chats with local sockets. */

@@ -37,6 +37,7 @@ import { clientAddress, type ProxyTrust } from '../http/client-address.ts';
 import { toStoredResponseComplete } from '../chat/wire-resources.ts';
 import type { ChatRecord, MessageRecord, TenantRecord } from '../store/store.ts';
 import type { ChatRooms, RoomMember } from './chat-rooms.ts';
+import { CATCH_UP_WINDOW_MS } from './delivered-answer-ends.ts';
 import { chatEventPrefix, completeFrame, encodeDirectFrame, type DirectFrame } from './frame-encoder.ts';
 
 type State = 'resolving' | 'awaiting_join' | 'joining' | 'joined' | 'closed';
@@ -65,8 +66,6 @@ export interface UpgradeInfo {
   remoteAddress: string;
 }
 
-/** How long after its end an answer is still sent to a client that rejoins without last_seq. */
-const CATCH_UP_WINDOW_MS = 120_000;
 const FLOOD_WINDOW_MS = 1000;
 const FLOOD_MAX_FRAMES = 40;
 const MAX_QUEUED_FRAMES = 64;
@@ -209,6 +208,10 @@ export class ClientConnection implements RoomMember {
   private writeEvent(event: ChatEvent, prefix: string): void {
     if (event.seq <= this.lastSentSeq) return;
     this.lastSentSeq = event.seq;
+    // Recorded before the frame leaves, so a node the client moves to next already knows it.
+    if (event.type === 'response_complete' && event.messageId && this.socket.readyState === this.socket.OPEN) {
+      this.context.services.deliveredAnswerEnds.record(event.chatId, event.messageId);
+    }
     this.write(completeFrame(prefix, this.nextEventTs()));
   }
 
@@ -349,8 +352,6 @@ export class ClientConnection implements RoomMember {
    */
   private async subscribe(chat: ChatRecord, lastSeq: number | null, existing: boolean): Promise<void> {
     const { services, rooms } = this.context;
-    // Asked before joining the room: this node's memory of the chat's last leave, not our own.
-    const lastLeftAt = rooms.lastLeftAt(chat.id);
     this.buffered = [];
     rooms.join(chat.id, this);
     let replay;
@@ -360,7 +361,8 @@ export class ClientConnection implements RoomMember {
       services.logger.warn({ err: error, chatId: chat.id }, 'replay failed; joining live only');
       replay = { complete: false, events: [], lastSeq: 0 };
     }
-    const missed = existing && lastSeq === null ? await this.missedAnswer(chat, lastLeftAt) : null;
+    // After the replay, when the room's subscription is active: an end published later arrives live.
+    const missed = existing && lastSeq === null ? await this.missedAnswer(chat) : null;
     if (this.state !== 'joining') return;
     this.state = 'joined';
     const resumed = lastSeq !== null && replay.complete;
@@ -377,6 +379,7 @@ export class ClientConnection implements RoomMember {
     if (lastSeq !== null && !replay.complete) joined.history_reload_required = true;
     this.sendDirect({ type: 'chat_joined', chatId: chat.id, data: joined });
     if (missed && !pending.some((event) => event.type === 'response_complete' && event.messageId === missed.id)) {
+      services.deliveredAnswerEnds.record(chat.id, missed.id);
       this.sendDirect({ type: 'response_complete', chatId: chat.id, messageId: missed.id, data: { ...toStoredResponseComplete(missed) } });
     }
     if (resumed) for (const event of replay.events) this.writeEvent(event, chatEventPrefix(event));
@@ -385,20 +388,21 @@ export class ClientConnection implements RoomMember {
 
   /**
    * The end of an answer that a client joining without `last_seq` (the guide's clients) may not
-   * have seen: without it, a client that was shown "typing" when its socket closed (a restart of
-   * a single node closes the sockets first and finishes the answers afterwards; a network drop)
-   * never learns the answer. The chat's newest message must be an assistant message that ended
-   * within CATCH_UP_WINDOW_MS, after the last socket of the chat left this node (when this node
-   * knows: after a restart, or on another node, it does not).
+   * have seen: without it, a client that was shown "typing" when its socket closed (a node closes
+   * its sockets with 1001 first and finishes the answers afterwards; a network drop; a node that
+   * died) never learns the answer. The chat's newest message must be an assistant message that
+   * ended within CATCH_UP_WINDOW_MS and whose end reached no socket of the chat yet (live or as a
+   * catch-up; across nodes with Redis, see delivered-answer-ends.ts). Never rejects.
    */
-  private async missedAnswer(chat: ChatRecord, lastLeftAt: number | undefined): Promise<MessageRecord | null> {
+  private async missedAnswer(chat: ChatRecord): Promise<MessageRecord | null> {
+    const { services } = this.context;
     try {
-      const { items } = await this.context.services.store.messages.list(chat.tenantId, chat.id, { limit: 1 });
+      const { items } = await services.store.messages.list(chat.tenantId, chat.id, { limit: 1 });
       const newest = items[0];
       if (!newest || newest.role !== 'assistant' || newest.status === 'streaming' || !newest.completedAt) return null;
       const endedAt = Date.parse(newest.completedAt);
       if (!(Date.now() - endedAt <= CATCH_UP_WINDOW_MS)) return null;
-      if (lastLeftAt !== undefined && endedAt <= lastLeftAt) return null;
+      if (await services.deliveredAnswerEnds.wasDelivered(chat.id, newest.id)) return null;
       return newest;
     } catch (error) {
       this.context.services.logger.warn({ err: error, chatId: chat.id }, 'could not look for a missed answer');
