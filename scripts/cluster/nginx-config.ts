@@ -9,6 +9,10 @@
  * - passive failover: a node that refuses connections (shutting down, killed) is skipped
  *   (`proxy_next_upstream error timeout http_502 http_503`); for REST it is also marked down for
  *   `fail_timeout`, for WebSockets not (see the comment in the generated upstream).
+ *
+ * And for rate limits: `X-Forwarded-For $proxy_add_x_forwarded_for` appends the client's address
+ * to whatever the client sent, so the nodes run with TRUST_PROXY=true (one proxy: they take the
+ * last entry, the one nginx wrote; see docs/deployment.md, "Client addresses behind nginx").
  */
 export interface NginxConfigOptions {
   /** Port nginx listens on (127.0.0.1). */
