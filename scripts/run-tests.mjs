@@ -6,11 +6,16 @@
 //   A path substring filters the workspace's test files; a path to an existing *.test.ts file
 //   (anywhere) is run as it is.
 //
-// The platform-level suites (conformance, gateway, e2e, client integration) start real platforms
-// through startTestPlatform, whose store is TEST_STORE (sqlite unless set). Without TEST_STORE and
-// with a non-empty TEST_DATABASE_URL (CI sets it), they run a second time with TEST_STORE=postgres,
-// so the whole server suite runs on both dialects. TEST_STORE set by the caller means one pass on
-// that store.
+// The platform-level suites (conformance, gateway, e2e, client integration, the scale tests that
+// start platforms through startTestPlatform, the CLI's database commands and the knowledge eval)
+// use the store TEST_STORE names (sqlite unless set). Without TEST_STORE they run a second time with
+// TEST_STORE=postgres when PostgreSQL is there: TEST_DATABASE_URL set and not empty (CI sets it), or
+// unset and the default postgres://postgres@127.0.0.1:5432/test answering a connection (probed
+// once, short timeout; the tests themselves follow the same rule, see
+// packages/server/test/store/test-databases.ts). So the whole server suite runs on both dialects.
+// TEST_STORE set by the caller means one pass on that store. Tests that pick their dialect
+// themselves (test/store, the cross-node scale tests) are not listed: a second pass would only
+// repeat them.
 //
 // Output: node's spec reporter on stdout. A TAP copy of each pass goes to a temporary file only to
 // count the results; the last line is `tests: N passed, N failed` over all passes. The exit code is
@@ -19,6 +24,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { join, relative, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
+import pg from 'pg';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = ['packages', 'apps', 'bench', 'scripts'];
@@ -29,7 +35,14 @@ const PLATFORM_SUITES = [
   'packages/server/test/gateway/',
   'packages/server/test/e2e/',
   'packages/client/test/integration/',
+  'packages/server/test/scale/redis-outage.test.ts',
+  'packages/server/test/scale/answer-stored-on-end.test.ts',
+  'packages/server/test/knowledge/knowledge-eval.test.ts',
+  'apps/cli/test/cli-commands.test.ts',
+  'apps/cli/test/kb-command.test.ts',
 ];
+const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const PROBE_TIMEOUT_MS = 1500;
 const TEST_FILE = /\.test\.tsx?$/;
 
 function walk(dir, out) {
@@ -59,14 +72,40 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+/**
+ * The PostgreSQL of the second pass: TEST_DATABASE_URL when set (empty: none), else the default
+ * when it accepts a connection. Passed on to the tests, so they do not probe again.
+ */
+async function findPostgres() {
+  const configured = process.env.TEST_DATABASE_URL;
+  if (configured !== undefined) return { url: configured || null, reason: 'TEST_DATABASE_URL is set to an empty string' };
+  const client = new pg.Client({ connectionString: DEFAULT_POSTGRES_URL, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return { url: DEFAULT_POSTGRES_URL, reason: '' };
+  } catch (error) {
+    return { url: null, reason: `TEST_DATABASE_URL is unset and ${DEFAULT_POSTGRES_URL} does not answer (${error.message})` };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 const passes = [];
+let postgresUrl;
 if (process.env.TEST_STORE) {
   passes.push({ title: `all selected tests, TEST_STORE=${process.env.TEST_STORE}`, files, store: process.env.TEST_STORE });
 } else {
   passes.push({ title: 'all selected tests, TEST_STORE=sqlite', files, store: 'sqlite' });
   const platformFiles = files.filter((file) => PLATFORM_SUITES.some((suite) => file.includes(suite)));
-  if (process.env.TEST_DATABASE_URL && platformFiles.length > 0) {
-    passes.push({ title: 'platform-level suites again, TEST_STORE=postgres', files: platformFiles, store: 'postgres' });
+  if (platformFiles.length > 0) {
+    const postgres = await findPostgres();
+    if (postgres.url) {
+      postgresUrl = postgres.url;
+      passes.push({ title: 'platform-level suites again, TEST_STORE=postgres', files: platformFiles, store: 'postgres' });
+    } else {
+      console.log(`no PostgreSQL pass: ${postgres.reason}`);
+    }
   }
 }
 
@@ -83,6 +122,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 function childEnv(store) {
   const env = { ...process.env, NODE_ENV: 'test', TEST_STORE: store };
+  if (postgresUrl && env.TEST_DATABASE_URL === undefined) env.TEST_DATABASE_URL = postgresUrl;
   // Set when this script itself runs under `node --test`: it would make the runner below report
   // to a parent runner instead of to its reporters.
   delete env.NODE_TEST_CONTEXT;

@@ -1,7 +1,9 @@
 /**
  * scripts/run-tests.mjs: the platform-level suites run a second time on PostgreSQL when
- * TEST_DATABASE_URL is set, the exit code fails when either pass fails, and the last line sums
- * both passes. Runs the script on small fixture test files in a temporary directory.
+ * TEST_DATABASE_URL is set (and not when it is empty), the exit code fails when either pass fails,
+ * and the last line sums both passes. Runs the script on small fixture test files in a temporary
+ * directory. (Unset, the script probes postgres://postgres@127.0.0.1:5432/test: not tested here,
+ * the answer depends on the machine.)
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,18 +49,21 @@ const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);
 test('with TEST_DATABASE_URL the platform-level suites run again with TEST_STORE=postgres; the last line sums both passes', async () => {
   const platform = fixture('packages/server/test/conformance/store.test.ts', "test(`store is ${process.env.TEST_STORE}`, () => {});");
   const unit = fixture('packages/server/test/store/unit.test.ts', "test('unit', () => {});\ntest('unit 2', () => {});");
-  const { code, stdout } = await run([platform, unit], { TEST_DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+  const cli = fixture('apps/cli/test/kb-command.test.ts', "test(`cli store is ${process.env.TEST_STORE}`, () => {});");
+  const { code, stdout } = await run([platform, unit, cli], { TEST_DATABASE_URL: 'postgres://127.0.0.1:1/none' });
   assert.equal(code, 0, stdout);
   assert.match(stdout, /store is sqlite/);
   assert.match(stdout, /store is postgres/);
-  assert.equal(lastLine(stdout), 'tests: 4 passed, 0 failed');
+  assert.match(stdout, /cli store is postgres/);
+  assert.equal(lastLine(stdout), 'tests: 6 passed, 0 failed');
 });
 
-test('without TEST_DATABASE_URL (or with TEST_STORE given) there is one pass', async () => {
+test('with TEST_DATABASE_URL empty (or with TEST_STORE given) there is one pass', async () => {
   const platform = fixture('packages/server/test/gateway/store.test.ts', "test(`store is ${process.env.TEST_STORE}`, () => {});");
-  const single = await run([platform], {});
+  const single = await run([platform], { TEST_DATABASE_URL: '' });
   assert.equal(single.code, 0);
   assert.doesNotMatch(single.stdout, /store is postgres/);
+  assert.match(single.stdout, /no PostgreSQL pass: TEST_DATABASE_URL is set to an empty string/);
   assert.equal(lastLine(single.stdout), 'tests: 1 passed, 0 failed');
   const chosen = await run([platform], { TEST_STORE: 'postgres', TEST_DATABASE_URL: 'postgres://127.0.0.1:1/none' });
   assert.match(chosen.stdout, /store is postgres/);

@@ -1,4 +1,7 @@
-/** `miptech token` and `miptech tenant` against a real SQLite database in a temp DATA_DIR. */
+/**
+ * `miptech token`, `miptech tenant` and `miptech migrate` against a real database: SQLite in a
+ * temp DATA_DIR, or PostgreSQL in a schema of its own with TEST_STORE=postgres.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,11 +10,17 @@ import { join } from 'node:path';
 import { createTokenService, loadConfig } from '@miptech/server';
 import type { CliContext } from '../src/cli-command.ts';
 import { runCli } from '../src/main.ts';
+import { cliTestDatabase } from './support/cli-test-database.ts';
+import { testStore } from '../../../packages/server/test/support/test-platform.ts';
 
-function cli(t: { after(fn: () => void): void }) {
+function cli(t: { after(fn: () => Promise<void>): void }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'miptech-cli-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const env = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+  const database = cliTestDatabase(dataDir);
+  t.after(async () => {
+    await database.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const env = { ...database.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
   return {
     env,
     async run(...argv: string[]) {
@@ -82,4 +91,13 @@ test('help lists the commands; an unknown command exits 2', async (t) => {
   for (const name of ['serve', 'migrate', 'token', 'tenant', 'kb']) assert.match(help.stdout, new RegExp(`\\b${name}\\b`));
   assert.equal((await run('nonsense')).code, 2);
   assert.equal((await run('migrate')).code, 0);
+});
+
+test('migrate applies the migrations of the configured database, says which, and runs again with nothing to do', async (t) => {
+  const { run } = cli(t);
+  const first = await run('migrate');
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, new RegExp(`^Database migrated \\(${testStore()}\\b`));
+  const again = await run('migrate');
+  assert.equal(again.code, 0, again.stderr);
 });

@@ -6,9 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../src/main.ts';
+import { cliTestDatabase, type CliTestDatabase } from './support/cli-test-database.ts';
 
 let dir: string;
 let env: Record<string, string>;
+let database: CliTestDatabase;
 
 async function cli(...argv: string[]) {
   let stdout = '';
@@ -19,11 +21,15 @@ async function cli(...argv: string[]) {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'miptech-kb-cli-'));
-  env = { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, DATA_DIR: dir, LOG_LEVEL: 'silent' };
+  database = cliTestDatabase(dir);
+  env = { ...database.env, DATA_DIR: dir, LOG_LEVEL: 'silent' };
   assert.equal((await cli('tenant', 'create', 'acme')).code, 0);
   assert.equal((await cli('tenant', 'create', 'other')).code, 0);
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  await database?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test('kb add, list, search, rm and reindex work on the database', async () => {
   const markdown = join(dir, 'shipping.md');

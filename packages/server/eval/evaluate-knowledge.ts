@@ -5,12 +5,14 @@
  * / among the first three passages?) and the extractive engine (does the answer contain the key
  * fact; does it decline the questions the knowledge base cannot answer?).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExtractiveEngine } from '../src/engines/extractive-engine.ts';
 import { ingestDocument } from '../src/knowledge/ingest-document.ts';
 import { formatFromName } from '../src/knowledge/parse-document.ts';
+import pg from 'pg';
 import { openStore } from '../src/store/open-store.ts';
 
 interface EvalQuestion {
@@ -46,6 +48,8 @@ export interface EvalScores {
 }
 
 export interface EvalReport extends EvalScores {
+  /** The store whose search was measured (the SQLite FTS5 and PostgreSQL tsvector indexes rank differently). */
+  store: 'sqlite' | 'postgres';
   documents: number;
   holdout: EvalScores;
   /** Share of unanswerable questions the engine declined. */
@@ -61,12 +65,29 @@ const RETRIEVAL_LIMIT = 5;
 
 const flatten = (text: string) => text.replace(/\s+/g, ' ').toLowerCase();
 
+export interface EvaluateKnowledgeOptions {
+  /** Default: a fresh SQLite file in a temporary directory. */
+  databaseUrl?: string;
+  /** PostgreSQL only: measure in a fresh schema of its own, dropped afterwards (concurrent runs never meet). */
+  temporarySchema?: boolean;
+}
+
 /** Runs the evaluation on a fresh SQLite database (or `databaseUrl`) and returns the numbers. */
-export async function evaluateKnowledge(options: { databaseUrl?: string } = {}): Promise<EvalReport> {
+export async function evaluateKnowledge(options: EvaluateKnowledgeOptions = {}): Promise<EvalReport> {
   const set = JSON.parse(readFileSync(join(EVAL_DIR, 'questions.json'), 'utf8')) as EvalSet;
   const fixturesDir = join(EVAL_DIR, set.fixtures);
   const tempDir = options.databaseUrl ? null : mkdtempSync(join(tmpdir(), 'miptech-eval-'));
-  const { store, knowledge } = await openStore({ databaseUrl: options.databaseUrl ?? `sqlite:${join(tempDir ?? '', 'eval.db')}` });
+  const databaseUrl = options.databaseUrl ?? `sqlite:${join(tempDir ?? '', 'eval.db')}`;
+  const schema = options.temporarySchema ? `eval_${process.pid}_${randomBytes(4).toString('hex')}` : undefined;
+  let opened: Awaited<ReturnType<typeof openStore>>;
+  try {
+    opened = await openStore({ databaseUrl, ...(schema ? { schema } : {}) });
+  } catch (error) {
+    if (schema) await dropSchema(databaseUrl, schema).catch(() => undefined);
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    throw error;
+  }
+  const { store, knowledge } = opened;
   try {
     const tenant = (await store.tenants.get(set.tenant)) ?? (await store.tenants.create({ id: set.tenant, name: 'Lumen Bikes' })).tenant;
     const fileOfDocument = new Map<string, string>();
@@ -124,6 +145,7 @@ export async function evaluateKnowledge(options: { databaseUrl?: string } = {}):
       unanswerable.push({ question, answer: text, declined: flatten(text).startsWith(fallbackMarker) });
     }
     return {
+      store: store.dialect,
       documents: fileOfDocument.size,
       ...scores(outcomes),
       holdout: scores(holdoutOutcomes),
@@ -134,6 +156,17 @@ export async function evaluateKnowledge(options: { databaseUrl?: string } = {}):
     };
   } finally {
     await store.close();
+    if (schema) await dropSchema(databaseUrl, schema);
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
   }
 }

@@ -1,11 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateKnowledge } from '../../eval/evaluate-knowledge.ts';
+import { testPostgres } from '../store/test-databases.ts';
+import { testStore } from '../support/test-platform.ts';
 
-// A quality floor, not a benchmark: the numbers are deterministic for a given code and fixture,
-// so a drop means retrieval or answer composition got worse (see `npm run eval` for details).
-test('knowledge evaluation stays above its floor', async () => {
-  const report = await evaluateKnowledge();
+// A quality floor, not a benchmark: the numbers are deterministic for a given code, fixture and
+// store, so a drop means retrieval or answer composition got worse (see `npm run eval` for
+// details). The same floor for each store's search index: run once per TEST_STORE (the PostgreSQL
+// tsvector index in a schema of its own).
+test(`knowledge evaluation stays above its floor (${testStore()})`, async () => {
+  let options = {};
+  if (testStore() === 'postgres') {
+    const { url, skip } = testPostgres();
+    if (url === null) throw new Error(`TEST_STORE=postgres needs a PostgreSQL database: ${skip}`);
+    options = { databaseUrl: url, temporarySchema: true };
+  }
+  const report = await evaluateKnowledge(options);
+  assert.equal(report.store, testStore());
   assert.ok(report.questions >= 40);
   assert.ok(report.hitAt3 >= 0.9, `hit@3 ${report.hitAt3}`);
   assert.ok(report.factRecall >= 0.85, `fact recall ${report.factRecall}`);
