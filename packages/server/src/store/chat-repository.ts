@@ -4,6 +4,7 @@ import { tenantNotFoundOnForeignKey } from './constraint-violation.ts';
 import type { ChatsTable, StoreDatabase } from './database-schema.ts';
 import { newId } from './ids.ts';
 import { isPlainObject, parseJsonColumn } from './json-column.ts';
+import { prepareQuery } from './prepared-query.ts';
 import type { ChatRecord, ChatRepository, CreateChatInput } from './store.ts';
 
 const DEFAULT_TITLE = 'New chat';
@@ -25,31 +26,79 @@ function toChat(row: Selectable<ChatsTable>): ChatRecord {
 
 /** Chats, unique per (tenant, session id), and their event sequence ceiling. */
 export class SqlChatRepository implements ChatRepository {
-  constructor(private readonly db: Kysely<StoreDatabase>) {}
+  // The statements of every chat creation, join and seq block, compiled once (prepared-query.ts).
+  private readonly insertChat;
+  private readonly chatBySession;
+  private readonly chatById;
+  private readonly addToSeqCeiling;
+  private readonly seqCeilingOf;
+
+  constructor(private readonly db: Kysely<StoreDatabase>) {
+    type NewChat = {
+      id: string;
+      tenantId: string;
+      sessionId: string | null;
+      visitorId: string | null;
+      title: string;
+      channel: string | null;
+      context: string;
+      now: string;
+    };
+    this.insertChat = prepareQuery(db, (p: NewChat) =>
+      db
+        .insertInto('chats')
+        .values({
+          id: p.id,
+          tenant_id: p.tenantId,
+          session_id: p.sessionId,
+          visitor_id: p.visitorId,
+          title: p.title,
+          channel: p.channel,
+          status: 'active',
+          context: p.context,
+          seq_ceiling: 0,
+          created_at: p.now,
+          updated_at: p.now,
+        })
+        .onConflict((conflict) => conflict.columns(['tenant_id', 'session_id']).doNothing())
+        .returningAll(),
+    );
+    this.chatBySession = prepareQuery(db, (p: { tenantId: string; sessionId: string }) =>
+      db.selectFrom('chats').selectAll().where('tenant_id', '=', p.tenantId).where('session_id', '=', p.sessionId),
+    );
+    this.chatById = prepareQuery(db, (p: { tenantId: string; chatId: string }) =>
+      db.selectFrom('chats').selectAll().where('tenant_id', '=', p.tenantId).where('id', '=', p.chatId),
+    );
+    this.addToSeqCeiling = prepareQuery(db, (p: { tenantId: string; chatId: string; blockSize: number }) =>
+      db
+        .updateTable('chats')
+        .set((eb) => ({ seq_ceiling: eb('seq_ceiling', '+', p.blockSize) }))
+        .where('tenant_id', '=', p.tenantId)
+        .where('id', '=', p.chatId)
+        .returning('seq_ceiling'),
+    );
+    this.seqCeilingOf = prepareQuery(db, (p: { tenantId: string; chatId: string }) =>
+      db.selectFrom('chats').select('seq_ceiling').where('tenant_id', '=', p.tenantId).where('id', '=', p.chatId),
+    );
+  }
 
   async createOrGet(tenantId: string, input: CreateChatInput): Promise<{ chat: ChatRecord; created: boolean }> {
     const now = new Date().toISOString();
     // Insert-or-nothing, then re-read: under concurrent calls with one session id exactly one
     // insert wins on the unique (tenant_id, session_id) constraint and every caller gets its row.
-    const inserted = await this.db
-      .insertInto('chats')
-      .values({
+    const { rows } = await this.insertChat
+      .execute({
         id: newId('chat'),
-        tenant_id: tenantId,
-        session_id: input.sessionId,
-        visitor_id: input.visitorId,
+        tenantId,
+        sessionId: input.sessionId,
+        visitorId: input.visitorId,
         title: input.title ?? DEFAULT_TITLE,
         channel: input.channel ?? null,
-        status: 'active',
         context: JSON.stringify(input.context ?? {}),
-        seq_ceiling: 0,
-        created_at: now,
-        updated_at: now,
+        now,
       })
-      .onConflict((conflict) => conflict.columns(['tenant_id', 'session_id']).doNothing())
-      .returningAll()
-      .executeTakeFirst()
       .catch(tenantNotFoundOnForeignKey);
+    const inserted = rows[0];
     if (inserted) return { chat: toChat(inserted), created: true };
     const existing = input.sessionId === null ? null : await this.findBySession(tenantId, input.sessionId);
     // Only reachable if the winning row was deleted between the two statements.
@@ -58,47 +107,26 @@ export class SqlChatRepository implements ChatRepository {
   }
 
   async findBySession(tenantId: string, sessionId: string): Promise<ChatRecord | null> {
-    const row = await this.db
-      .selectFrom('chats')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('session_id', '=', sessionId)
-      .executeTakeFirst();
-    return row ? toChat(row) : null;
+    const { rows } = await this.chatBySession.execute({ tenantId, sessionId });
+    return rows[0] ? toChat(rows[0]) : null;
   }
 
   async get(tenantId: string, chatId: string): Promise<ChatRecord | null> {
-    const row = await this.db
-      .selectFrom('chats')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', chatId)
-      .executeTakeFirst();
-    return row ? toChat(row) : null;
+    const { rows } = await this.chatById.execute({ tenantId, chatId });
+    return rows[0] ? toChat(rows[0]) : null;
   }
 
   async reserveSeqBlock(tenantId: string, chatId: string, blockSize: number): Promise<number> {
     if (!Number.isSafeInteger(blockSize) || blockSize < 1) throw new RangeError(`blockSize must be a positive integer, got ${blockSize}`);
     // One UPDATE … RETURNING: atomic on both dialects, so two nodes never get overlapping blocks.
-    const row = await this.db
-      .updateTable('chats')
-      .set((eb) => ({ seq_ceiling: eb('seq_ceiling', '+', blockSize) }))
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', chatId)
-      .returning('seq_ceiling')
-      .executeTakeFirst();
-    if (!row) throw new AppError('chat_not_found');
-    return Number(row.seq_ceiling) - blockSize;
+    const { rows } = await this.addToSeqCeiling.execute({ tenantId, chatId, blockSize });
+    if (!rows[0]) throw new AppError('chat_not_found');
+    return Number(rows[0].seq_ceiling) - blockSize;
   }
 
   async seqCeiling(tenantId: string, chatId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('chats')
-      .select('seq_ceiling')
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', chatId)
-      .executeTakeFirst();
-    if (!row) throw new AppError('chat_not_found');
-    return Number(row.seq_ceiling);
+    const { rows } = await this.seqCeilingOf.execute({ tenantId, chatId });
+    if (!rows[0]) throw new AppError('chat_not_found');
+    return Number(rows[0].seq_ceiling);
   }
 }

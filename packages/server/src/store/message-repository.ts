@@ -5,6 +5,7 @@ import { isForeignKeyViolation } from './constraint-violation.ts';
 import type { MessagesTable, StoreDatabase } from './database-schema.ts';
 import { newId } from './ids.ts';
 import { parseJsonColumn } from './json-column.ts';
+import { prepareQuery } from './prepared-query.ts';
 import type {
   ConversationMessage,
   FinishAssistantMessageInput,
@@ -24,6 +25,11 @@ function chatNotFoundOnForeignKey(error: unknown): never {
 }
 
 function toMessage(row: Selectable<MessagesTable>): MessageRecord {
+  return toMessageWithSources(row, parseJsonColumn<Source[]>(row.sources, [], Array.isArray));
+}
+
+/** A row whose sources the caller already has (it was just written with them): no JSON to parse back. */
+function toMessageWithSources(row: Selectable<MessagesTable>, sources: Source[]): MessageRecord {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -33,7 +39,7 @@ function toMessage(row: Selectable<MessagesTable>): MessageRecord {
     status: row.status,
     clientMessageId: row.client_message_id,
     replyTo: row.reply_to,
-    sources: parseJsonColumn<Source[]>(row.sources, [], Array.isArray),
+    sources,
     model: row.model,
     promptTokens: row.prompt_tokens,
     completionTokens: row.completion_tokens,
@@ -47,41 +53,119 @@ function toMessage(row: Selectable<MessagesTable>): MessageRecord {
 
 /** User and assistant messages, with idempotent user inserts and leases on streaming answers. */
 export class SqlMessageRepository implements MessageRepository {
-  constructor(private readonly db: Kysely<StoreDatabase>) {}
+  // The statements of every answer, compiled once (prepared-query.ts).
+  private readonly insertUserRow;
+  private readonly insertAssistantRow;
+  private readonly finishStreaming;
+  private readonly renewLeaseOfOwner;
+  private readonly renewLeaseOfAny;
+  private readonly recentTurnsRows;
 
-  private baseRow(tenantId: string, chatId: string) {
-    return {
-      id: newId('msg'),
-      tenant_id: tenantId,
-      chat_id: chatId,
+  constructor(private readonly db: Kysely<StoreDatabase>) {
+    type NewRow = { id: string; tenantId: string; chatId: string; createdAt: string };
+    const baseRow = (p: NewRow) => ({
+      id: p.id,
+      tenant_id: p.tenantId,
+      chat_id: p.chatId,
       sources: '[]',
       model: null,
       prompt_tokens: null,
       completion_tokens: null,
       response_time_ms: null,
-      created_at: new Date().toISOString(),
+      created_at: p.createdAt,
+    });
+    this.insertUserRow = prepareQuery(db, (p: NewRow & { content: string; clientMessageId: string | null }) =>
+      db
+        .insertInto('messages')
+        .values({
+          ...baseRow(p),
+          role: 'user',
+          content: p.content,
+          status: 'complete',
+          client_message_id: p.clientMessageId,
+          reply_to: null,
+          lease_owner: null,
+          lease_expires_at: null,
+          completed_at: p.createdAt,
+        })
+        .onConflict((conflict) => conflict.columns(['tenant_id', 'chat_id', 'client_message_id']).doNothing())
+        .returningAll(),
+    );
+    this.insertAssistantRow = prepareQuery(db, (p: NewRow & { replyTo: string; leaseOwner: string; leaseExpiresAt: string }) =>
+      db
+        .insertInto('messages')
+        .values({
+          ...baseRow(p),
+          role: 'assistant',
+          content: '',
+          status: 'streaming',
+          client_message_id: null,
+          reply_to: p.replyTo,
+          lease_owner: p.leaseOwner,
+          lease_expires_at: p.leaseExpiresAt,
+          completed_at: null,
+        })
+        .returningAll(),
+    );
+    type Finish = {
+      tenantId: string;
+      messageId: string;
+      content: string;
+      status: string;
+      sources: string;
+      model: string | null;
+      promptTokens: number | null;
+      completionTokens: number | null;
+      responseTimeMs: number | null;
+      completedAt: string;
     };
+    this.finishStreaming = prepareQuery(db, (p: Finish) =>
+      db
+        .updateTable('messages')
+        .set({
+          content: p.content,
+          status: p.status as MessagesTable['status'],
+          sources: p.sources,
+          model: p.model,
+          prompt_tokens: p.promptTokens,
+          completion_tokens: p.completionTokens,
+          response_time_ms: p.responseTimeMs,
+          lease_owner: null,
+          lease_expires_at: null,
+          completed_at: p.completedAt,
+        })
+        .where('tenant_id', '=', p.tenantId)
+        .where('id', '=', p.messageId)
+        .where('status', '=', 'streaming')
+        .returningAll(),
+    );
+    type Renew = { tenantId: string; messageId: string; leaseExpiresAt: string };
+    const renew = (p: Renew) =>
+      db
+        .updateTable('messages')
+        .set({ lease_expires_at: p.leaseExpiresAt })
+        .where('tenant_id', '=', p.tenantId)
+        .where('id', '=', p.messageId)
+        .where('status', '=', 'streaming');
+    this.renewLeaseOfAny = prepareQuery(db, renew);
+    this.renewLeaseOfOwner = prepareQuery(db, (p: Renew & { owner: string }) => renew(p).where('lease_owner', '=', p.owner));
+    this.recentTurnsRows = prepareQuery(db, (p: { tenantId: string; chatId: string; limit: number }) =>
+      this.completeNewestFirst(p.tenantId, p.chatId, p.limit).select(['id', 'role', 'content']),
+    );
   }
 
   async insertUser(tenantId: string, input: InsertUserMessageInput): Promise<{ message: MessageRecord; duplicate: boolean }> {
-    const base = this.baseRow(tenantId, input.chatId);
-    const inserted = await this.db
-      .insertInto('messages')
-      .values({
-        ...base,
-        role: 'user',
+    const { rows } = await this.insertUserRow
+      .execute({
+        id: newId('msg'),
+        tenantId,
+        chatId: input.chatId,
+        createdAt: new Date().toISOString(),
         content: input.content,
-        status: 'complete',
-        client_message_id: input.clientMessageId,
-        reply_to: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        completed_at: base.created_at,
+        clientMessageId: input.clientMessageId,
       })
-      .onConflict((conflict) => conflict.columns(['tenant_id', 'chat_id', 'client_message_id']).doNothing())
-      .returningAll()
-      .executeTakeFirst()
       .catch(chatNotFoundOnForeignKey);
+    const inserted = rows[0];
     if (inserted) return { message: toMessage(inserted), duplicate: false };
     // Only a client message id can conflict (NULLs never do), so it is set here.
     const stored = await this.db
@@ -96,23 +180,20 @@ export class SqlMessageRepository implements MessageRepository {
   }
 
   async startAssistant(tenantId: string, input: StartAssistantMessageInput): Promise<MessageRecord> {
-    const row = await this.db
-      .insertInto('messages')
-      .values({
-        ...this.baseRow(tenantId, input.chatId),
-        role: 'assistant',
-        content: '',
-        status: 'streaming',
-        client_message_id: null,
-        reply_to: input.replyTo,
-        lease_owner: input.leaseOwner,
-        lease_expires_at: input.leaseExpiresAt,
-        completed_at: null,
+    const { rows } = await this.insertAssistantRow
+      .execute({
+        id: newId('msg'),
+        tenantId,
+        chatId: input.chatId,
+        createdAt: new Date().toISOString(),
+        replyTo: input.replyTo,
+        leaseOwner: input.leaseOwner,
+        leaseExpiresAt: input.leaseExpiresAt,
       })
-      .returningAll()
-      .executeTakeFirstOrThrow()
       .catch(chatNotFoundOnForeignKey);
-    return toMessage(row);
+    const row = rows[0];
+    if (!row) throw new Error('insert into messages returned no row');
+    return toMessageWithSources(row, []);
   }
 
   /**
@@ -120,41 +201,31 @@ export class SqlMessageRepository implements MessageRepository {
    * sweeper got there first, or it was finished already) changes nothing and returns it as stored.
    */
   async finishAssistant(tenantId: string, messageId: string, input: FinishAssistantMessageInput): Promise<MessageRecord> {
-    const row = await this.db
-      .updateTable('messages')
-      .set({
-        content: input.content,
-        status: input.status,
-        sources: JSON.stringify(input.sources),
-        model: input.model,
-        prompt_tokens: input.promptTokens,
-        completion_tokens: input.completionTokens,
-        response_time_ms: input.responseTimeMs,
-        lease_owner: null,
-        lease_expires_at: null,
-        completed_at: new Date().toISOString(),
-      })
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', messageId)
-      .where('status', '=', 'streaming')
-      .returningAll()
-      .executeTakeFirst();
-    if (row) return toMessage(row);
+    const { rows } = await this.finishStreaming.execute({
+      tenantId,
+      messageId,
+      content: input.content,
+      status: input.status,
+      sources: JSON.stringify(input.sources),
+      model: input.model,
+      promptTokens: input.promptTokens,
+      completionTokens: input.completionTokens,
+      responseTimeMs: input.responseTimeMs,
+      completedAt: new Date().toISOString(),
+    });
+    // Stored just now: the sources are the ones given (no need to parse them back).
+    if (rows[0]) return toMessageWithSources(rows[0], input.sources);
     const stored = await this.get(tenantId, messageId);
     if (!stored) throw new AppError('message_not_found');
     return stored;
   }
 
   async renewLease(tenantId: string, messageId: string, leaseExpiresAt: string, owner?: string): Promise<boolean> {
-    let update = this.db
-      .updateTable('messages')
-      .set({ lease_expires_at: leaseExpiresAt })
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', messageId)
-      .where('status', '=', 'streaming');
-    if (owner !== undefined) update = update.where('lease_owner', '=', owner);
-    const result = await update.executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    const result =
+      owner === undefined
+        ? await this.renewLeaseOfAny.execute({ tenantId, messageId, leaseExpiresAt })
+        : await this.renewLeaseOfOwner.execute({ tenantId, messageId, leaseExpiresAt, owner });
+    return (result.numAffectedRows ?? 0n) > 0n;
   }
 
   async claimExpiredStreaming(
@@ -216,7 +287,7 @@ export class SqlMessageRepository implements MessageRepository {
     return { items: rows.slice(0, limit).reverse().map(toMessage), hasMore };
   }
 
-  /** The complete messages of a chat, newest first, at most `limit` (callers pick the columns). */
+  /** The complete messages of a chat, newest first, at most `limit` (a whole number >= 0; callers pick the columns). */
   private completeNewestFirst(tenantId: string, chatId: string, limit: number) {
     return this.db
       .selectFrom('messages')
@@ -224,16 +295,16 @@ export class SqlMessageRepository implements MessageRepository {
       .where('chat_id', '=', chatId)
       .where('status', '=', 'complete')
       .orderBy('id', 'desc')
-      .limit(Math.max(0, Math.floor(limit)));
+      .limit(limit);
   }
 
   async recent(tenantId: string, chatId: string, limit: number): Promise<MessageRecord[]> {
-    const rows = await this.completeNewestFirst(tenantId, chatId, limit).selectAll().execute();
+    const rows = await this.completeNewestFirst(tenantId, chatId, Math.max(0, Math.floor(limit))).selectAll().execute();
     return rows.reverse().map(toMessage);
   }
 
   async recentTurns(tenantId: string, chatId: string, limit: number): Promise<ConversationMessage[]> {
-    const rows = await this.completeNewestFirst(tenantId, chatId, limit).select(['id', 'role', 'content']).execute();
+    const { rows } = await this.recentTurnsRows.execute({ tenantId, chatId, limit: Math.max(0, Math.floor(limit)) });
     return rows.reverse();
   }
 
