@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import type { ChunkInput, Passage } from '../knowledge/knowledge-index.ts';
 import { ChunkTableKnowledgeIndex, type ChunkHit } from './chunk-table-knowledge-index.ts';
+import { prepareQuery } from './prepared-query.ts';
 
 /**
  * Index pages an index change may rewrite to merge the FTS5 segments (4 KiB each: 4 MiB). A small
@@ -52,24 +53,30 @@ export class SqliteKnowledgeIndex extends ChunkTableKnowledgeIndex {
     await sql`insert into knowledge_chunks_fts (knowledge_chunks_fts, rank) values ('merge', ${-MERGE_PAGES})`.execute(this.db);
   }
 
-  protected async searchTerms(tenantId: string, terms: string[], limit: number): Promise<Passage[]> {
-    const match = terms.map(quoteTerm).join(' OR ');
+  /** Compiled once (prepared-query.ts): a search runs before every answer. */
+  private readonly searchQuery = prepareQuery(this.db, (p: { match: string; tenantId: string; limit: number }) => {
     // Ranked on (seq, score) alone, then joined for the text of the winners only: ranking with
     // every column carried the text of each of the 40-90 matching chunks through the sort
     // (a quarter of the search's time).
-    const { rows } = await sql<ChunkHit>`
+    const query = sql<ChunkHit>`
       select c.document_id, c.chunk_id, c.title, c.url, c.heading, c.text, top.rank
       from (
         select f.rowid as seq,
                bm25(knowledge_chunks_fts, ${sql.lit(TITLE_WEIGHT)}, ${sql.lit(HEADING_WEIGHT)}, ${sql.lit(TEXT_WEIGHT)}) as rank
         from knowledge_chunks_fts f
         join knowledge_chunks k on k.seq = f.rowid
-        where knowledge_chunks_fts match ${match} and k.tenant_id = ${tenantId}
+        where knowledge_chunks_fts match ${p.match} and k.tenant_id = ${p.tenantId}
         order by rank, f.rowid
-        limit ${limit}
+        limit ${p.limit}
       ) top
       join knowledge_chunks c on c.seq = top.seq
-      order by top.rank, top.seq`.execute(this.db);
+      order by top.rank, top.seq`;
+    return { compile: () => query.compile(this.db) };
+  });
+
+  protected async searchTerms(tenantId: string, terms: string[], limit: number): Promise<Passage[]> {
+    const match = terms.map(quoteTerm).join(' OR ');
+    const { rows } = await this.searchQuery.execute({ match, tenantId, limit });
     // bm25() is lower-is-better and negative; the seam wants higher-is-better.
     return rows.map((row) => this.toPassage(row, -row.rank));
   }
