@@ -2,10 +2,9 @@
  * `/demo/react`: the same chat built with @miptech/react (useChatSession) instead of the widget,
  * served by the platform and working against it.
  */
-import { test } from 'node:test';
+import { browserTest as test, useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import assert from 'node:assert/strict';
 import { createTestAnswerEngine, TEST_SOURCES } from './support/test-answer-engine.ts';
-import { useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import { conversation, screenshotPath } from './support/widget-page.ts';
 
 const engine = createTestAnswerEngine({ delayMs: 10 });

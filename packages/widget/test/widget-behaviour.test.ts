@@ -2,10 +2,9 @@
  * Tenant look and words, languages, the terminal error state with Retry, and the JS API
  * (`MIPTechChat.open/close/toggle/identify/on`, calls queued before the script loaded).
  */
-import { test } from 'node:test';
+import { browserTest as test, useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import assert from 'node:assert/strict';
 import { createTestAnswerEngine } from './support/test-answer-engine.ts';
-import { useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import { chatDialog, connectionStates, conversation, launcher, messageBox, openPage, recordConnectionStates, rewriteHtml } from './support/widget-page.ts';
 
 const engine = createTestAnswerEngine({ delayMs: 5 });

@@ -3,12 +3,11 @@
  * streamed answer and sources, the conversation after a reload, and a server restart in the middle
  * of the conversation (with a message typed while the server is down).
  */
-import { test } from 'node:test';
+import { browserTest as test, useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { createTestAnswerEngine, TEST_SOURCES } from './support/test-answer-engine.ts';
 import { restartOnSamePort, stopKeepingData } from './support/widget-platform.ts';
-import { useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import {
   answerGrowth,
   chatDialog,

@@ -2,9 +2,8 @@
  * What a newcomer gets after `npm start`: the demo page, the default offline (extractive) engine
  * and the platform's own documentation as the knowledge base — an answer with sources.
  */
-import { test } from 'node:test';
+import { browserTest as test, useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import assert from 'node:assert/strict';
-import { useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import { conversation, launcher, messageBox, openPage } from './support/widget-page.ts';
 
 const env = useWidgetTestEnvironment({ overrides: { engine: null, seedKnowledge: true } });

@@ -3,10 +3,9 @@
  * a new line, Enter sends, Tab stays inside the open panel, Escape closes and focus returns to the
  * launcher.
  */
-import { test } from 'node:test';
+import { browserTest as test, useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import assert from 'node:assert/strict';
 import { createTestAnswerEngine } from './support/test-answer-engine.ts';
-import { useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import { chatDialog, conversation, focusedInWidget, launcher, messageBox, openPage, waitForWidgetFocus } from './support/widget-page.ts';
 
 const env = useWidgetTestEnvironment({ overrides: { engine: createTestAnswerEngine({ delayMs: 5 }) } });

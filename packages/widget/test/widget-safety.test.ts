@@ -2,11 +2,10 @@
  * Nothing in a visitor's message or an assistant's answer can run script or inject markup, Markdown
  * links are safe, and page CSS and widget CSS cannot affect each other (Shadow DOM).
  */
-import { test } from 'node:test';
+import { browserTest as test, useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { createTestAnswerEngine } from './support/test-answer-engine.ts';
-import { useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import { chatDialog, conversation, launcher, messageBox, openPage, shadowFacts } from './support/widget-page.ts';
 
 const env = useWidgetTestEnvironment({ overrides: { engine: createTestAnswerEngine({ delayMs: 5 }) } });

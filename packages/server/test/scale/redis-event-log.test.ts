@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { RedisChatEventLog, type RedisChatEventLogOptions } from '../../src/events/redis-event-log.ts';
 import type { ChatEvent } from '../../src/events/chat-event-log.ts';
-import { deleteKeys, PrivateRedis, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
+import { deleteKeys, PrivateRedis, PRIVATE_REDIS_SKIP, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
 const redisUrl = testRedisUrl();
@@ -179,7 +179,7 @@ describe('RedisChatEventLog', { skip: redisUrl === null ? REDIS_SKIP_REASON : fa
   });
 });
 
-describe('RedisChatEventLog without Redis', { skip: redisUrl === null ? REDIS_SKIP_REASON : false }, () => {
+describe('RedisChatEventLog without Redis', { skip: PRIVATE_REDIS_SKIP }, () => {
   let redis: PrivateRedis;
   const logs: RedisChatEventLog[] = [];
   const ceilings = new MemoryCeilings();

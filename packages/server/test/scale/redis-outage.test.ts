@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { api } from '../support/api-client.ts';
 import { connectAndJoin, type WsTestClient } from '../support/ws-test-client.ts';
-import { PrivateRedis, REDIS_SKIP_REASON, testRedisUrl } from './helpers/test-redis.ts';
+import { PrivateRedis, PRIVATE_REDIS_SKIP } from './helpers/test-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 
-const skip = testRedisUrl() === null ? REDIS_SKIP_REASON : false;
+const skip = PRIVATE_REDIS_SKIP;
 
 describe('a node losing Redis', { skip }, () => {
   let redis: PrivateRedis;

@@ -8,6 +8,7 @@
  * timeout) and used when it answers PING, otherwise the Redis tests are skipped with a message
  * naming TEST_REDIS_URL.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 
@@ -55,6 +56,22 @@ export function testRedisUrl(): string | null {
 }
 
 export const REDIS_SKIP_REASON = decision.skip;
+
+function hasRedisServerBinary(): boolean {
+  try {
+    execFileSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The skip option of the tests that run a PrivateRedis (they stop and start Redis): Redis tests
+ * skipped as above, or no `redis-server` binary installed (as the multi-node proof without nginx).
+ */
+export const PRIVATE_REDIS_SKIP: string | false =
+  decision.url === null ? decision.skip : hasRedisServerBinary() ? false : 'redis-server is not installed: tests that stop and start Redis skipped (apt-get install redis-server)';
 
 export function uniquePrefix(label: string): string {
   return `test:${label}:${randomUUID().slice(0, 8)}:`;
