@@ -1,66 +1,94 @@
+/**
+ * The admin knowledge API over real HTTP: a listening platform (127.0.0.1, port 0, the store of
+ * TEST_STORE) and fetch, so the answers pass through every hook a deployment runs (error handling,
+ * request ids, CORS) and the body limit is the one a real upload meets.
+ */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { registerErrorHandling } from '../../src/http/error-handler.ts';
-import adminKnowledgeRoutes from '../../src/http/routes/admin-knowledge-routes.ts';
-import type { Store } from '../../src/store/store.ts';
-import { testDatabaseTargets, type TestDatabase } from '../store/test-databases.ts';
+import { api, type ApiResponse } from '../support/api-client.ts';
+import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { makeTestPdf } from './make-test-pdf.ts';
 
-const [sqlite] = testDatabaseTargets();
+/** The route's default upload limit (10 MiB), which the platform does not change. */
+const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 
-describe('admin knowledge API (SQLite, Fastify inject)', () => {
-  let database: TestDatabase;
-  let store: Store;
-  let app: FastifyInstance;
+describe('admin knowledge API (listening platform, real HTTP)', () => {
+  let tp: TestPlatform;
   let keyA: string;
   let keyB: string;
   let publishableA: string;
 
   before(async () => {
-    assert.ok(sqlite);
-    database = await sqlite.create();
-    const opened = await database.open();
-    store = opened.store;
-    const a = await store.tenants.create({ id: 'tenant-a' });
-    const b = await store.tenants.create({ id: 'tenant-b' });
+    tp = await startTestPlatform();
+    // Both tenants allow ALLOWED_TEST_ORIGIN: a browser on that origin gets CORS for their chat API,
+    // so its absence on the admin API below is the admin rule, not an unknown origin.
+    const a = await tp.createTenant('tenant-a');
+    const b = await tp.createTenant('tenant-b');
     keyA = a.secretKey;
     keyB = b.secretKey;
     publishableA = a.tenant.publishableKey;
-    app = Fastify({ logger: false });
-    registerErrorHandling(app);
-    await app.register(adminKnowledgeRoutes, { store, knowledge: opened.knowledge, maxDocumentBytes: 256 * 1024 });
-    await app.ready();
   });
   after(async () => {
-    await app?.close();
-    await database?.dispose();
+    await tp?.close();
   });
 
-  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
-  const postDocument = (key: string, payload: Record<string, unknown>) =>
-    app.inject({ method: 'POST', url: '/api/v1/admin/documents', headers: auth(key), payload });
+  const request = (method: string, path: string, key?: string | null, headers: Record<string, string> = {}) =>
+    api(tp.url, method, path, { token: key ?? null, headers });
+  const postDocument = (key: string, body: Record<string, unknown>) => api(tp.url, 'POST', '/api/v1/admin/documents', { token: key, body });
 
   test('authentication: only the tenant secret key is accepted', async () => {
-    const none = await app.inject({ method: 'GET', url: '/api/v1/admin/documents' });
-    assert.equal(none.statusCode, 401);
-    assert.equal(none.json().code, 'auth_required');
-    assert.ok(none.json().request_id);
+    const none = await request('GET', '/api/v1/admin/documents');
+    assert.equal(none.status, 401);
+    assert.equal(none.body.code, 'auth_required');
+    assert.ok(none.body.request_id);
+    assert.equal(none.headers.get('x-request-id'), none.body.request_id, 'the header and the body name the same request');
     for (const key of [publishableA, 'eyJhbGciOiJIUzI1NiJ9.eyJ0ZW5hbnRfaWQiOiJ0ZW5hbnQtYSJ9.sig', 'sk_wrong', `${keyA}x`]) {
-      const response = await app.inject({ method: 'GET', url: '/api/v1/admin/documents', headers: auth(key) });
-      assert.equal(response.statusCode, 401, key);
-      assert.equal(response.json().code, 'invalid_api_key', key);
+      const response = await request('GET', '/api/v1/admin/documents', key);
+      assert.equal(response.status, 401, key);
+      assert.equal(response.body.code, 'invalid_api_key', key);
     }
-    const basic = await app.inject({ method: 'GET', url: '/api/v1/admin/documents', headers: { authorization: `Basic ${keyA}` } });
-    assert.equal(basic.json().code, 'invalid_api_key');
-    const ok = await app.inject({ method: 'GET', url: '/api/v1/admin/documents', headers: auth(keyA) });
-    assert.equal(ok.statusCode, 200);
+    const basic = await request('GET', '/api/v1/admin/documents', null, { authorization: `Basic ${keyA}` });
+    assert.equal(basic.body.code, 'invalid_api_key');
+    const ok = await request('GET', '/api/v1/admin/documents', keyA);
+    assert.equal(ok.status, 200);
+    assert.match(String(ok.headers.get('content-type')), /^application\/json/);
+  });
+
+  test('no CORS approval for the admin API, answers and preflights alike, from an origin its tenant allows', async () => {
+    const origin = { origin: ALLOWED_TEST_ORIGIN };
+    // The same origin is approved outside the admin API: the absence below is not an unknown origin.
+    const chatPreflight = await request('OPTIONS', '/api/v1/chat', null, { ...origin, 'access-control-request-method': 'POST' });
+    assert.equal(chatPreflight.status, 204);
+    assert.equal(chatPreflight.headers.get('access-control-allow-origin'), ALLOWED_TEST_ORIGIN);
+    assert.ok(chatPreflight.headers.get('access-control-allow-methods'));
+
+    const responses: Array<[string, ApiResponse]> = [
+      ['GET with the secret key', await request('GET', '/api/v1/admin/documents', keyA, origin)],
+      ['GET without a key', await request('GET', '/api/v1/admin/documents', null, origin)],
+      ['search', await request('GET', '/api/v1/admin/search?q=x', keyA, origin)],
+      // Refused by validation, so the probe stores nothing for the tests below.
+      ['POST', await api(tp.url, 'POST', '/api/v1/admin/documents', { token: keyA, origin: ALLOWED_TEST_ORIGIN, body: { content: 'cors probe', format: 'docx' } })],
+      [
+        'preflight',
+        await request('OPTIONS', '/api/v1/admin/documents', null, { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' }),
+      ],
+      ['preflight, other case', await request('OPTIONS', '/API/V1/Admin/reindex', null, { ...origin, 'access-control-request-method': 'POST' })],
+    ];
+    assert.equal(responses[0]![1].status, 200);
+    assert.equal(responses[1]![1].status, 401);
+    assert.equal(responses[3]![1].status, 422);
+    for (const [what, response] of responses) {
+      for (const header of ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-allow-methods', 'access-control-allow-headers']) {
+        assert.equal(response.headers.get(header), null, `${what}: ${header}`);
+      }
+      assert.match(String(response.headers.get('vary')), /Origin/, `${what}: caches keep answers per Origin`);
+    }
   });
 
   test('add, replace, list, get, search and delete a document', async () => {
     const created = await postDocument(keyA, { title: 'Shipping', format: 'markdown', external_id: 'shipping', content: '# Shipping\n\n## Times\n\nOrders ship within 2 business days.' });
-    assert.equal(created.statusCode, 201, created.body);
-    const document = created.json();
+    assert.equal(created.status, 201, created.text);
+    const document = created.body;
     assert.equal(document.title, 'Shipping');
     assert.equal(document.external_id, 'shipping');
     assert.equal(document.format, 'markdown');
@@ -68,17 +96,17 @@ describe('admin knowledge API (SQLite, Fastify inject)', () => {
     assert.equal(document.changed, true);
 
     const same = await postDocument(keyA, { title: 'Shipping', format: 'markdown', external_id: 'shipping', content: '# Shipping\n\n## Times\n\nOrders ship within 2 business days.' });
-    assert.equal(same.statusCode, 200);
-    assert.equal(same.json().changed, false);
-    assert.equal(same.json().id, document.id);
+    assert.equal(same.status, 200);
+    assert.equal(same.body.changed, false);
+    assert.equal(same.body.id, document.id);
 
     const replaced = await postDocument(keyA, { title: 'Shipping', format: 'markdown', external_id: 'shipping', content: '# Shipping\n\n## Times\n\nOrders ship within 3 business days.' });
-    assert.equal(replaced.statusCode, 201);
-    assert.equal(replaced.json().id, document.id);
+    assert.equal(replaced.status, 201);
+    assert.equal(replaced.body.id, document.id);
 
-    const search = await app.inject({ method: 'GET', url: '/api/v1/admin/search?q=how%20long%20does%20shipping%20take', headers: auth(keyA) });
-    assert.equal(search.statusCode, 200);
-    const items = search.json().items;
+    const search = await request('GET', '/api/v1/admin/search?q=how%20long%20does%20shipping%20take', keyA);
+    assert.equal(search.status, 200);
+    const items = search.body.items;
     assert.equal(items.length, 1);
     assert.equal(items[0].document_id, document.id);
     assert.equal(items[0].heading, 'Times');
@@ -86,86 +114,88 @@ describe('admin knowledge API (SQLite, Fastify inject)', () => {
     assert.equal(typeof items[0].score, 'number');
 
     const html = await postDocument(keyA, { format: 'html', url: 'https://a.test/returns', content: '<title>Returns</title><nav>NAVTEXT</nav><main><h1>Returns</h1><p>Returns are free for 30 days.</p></main>' });
-    assert.equal(html.statusCode, 201);
-    assert.equal(html.json().title, 'Returns');
-    assert.equal(html.json().external_id, 'https://a.test/returns', 'the URL is the default external id');
+    assert.equal(html.status, 201);
+    assert.equal(html.body.title, 'Returns');
+    assert.equal(html.body.external_id, 'https://a.test/returns', 'the URL is the default external id');
 
     const pdf = await postDocument(keyA, { format: 'pdf', title: 'Warranty', content: Buffer.from(makeTestPdf([['Warranty lasts two years.']])).toString('base64') });
-    assert.equal(pdf.statusCode, 201, pdf.body);
+    assert.equal(pdf.status, 201, pdf.text);
 
-    const list = await app.inject({ method: 'GET', url: '/api/v1/admin/documents?limit=2', headers: auth(keyA) });
-    assert.equal(list.json().total, 3);
-    assert.equal(list.json().items.length, 2);
-    const page2 = await app.inject({ method: 'GET', url: '/api/v1/admin/documents?limit=2&offset=2', headers: auth(keyA) });
-    assert.equal(page2.json().items.length, 1);
+    const list = await request('GET', '/api/v1/admin/documents?limit=2', keyA);
+    assert.equal(list.body.total, 3);
+    assert.equal(list.body.items.length, 2);
+    const page2 = await request('GET', '/api/v1/admin/documents?limit=2&offset=2', keyA);
+    assert.equal(page2.body.items.length, 1);
 
-    const one = await app.inject({ method: 'GET', url: `/api/v1/admin/documents/${html.json().id}`, headers: auth(keyA) });
-    assert.equal(one.statusCode, 200);
-    assert.equal(one.json().content, '# Returns\n\nReturns are free for 30 days.');
+    const one = await request('GET', `/api/v1/admin/documents/${html.body.id}`, keyA);
+    assert.equal(one.status, 200);
+    assert.equal(one.body.content, '# Returns\n\nReturns are free for 30 days.');
 
-    const deleted = await app.inject({ method: 'DELETE', url: `/api/v1/admin/documents/${document.id}`, headers: auth(keyA) });
-    assert.equal(deleted.statusCode, 204);
-    const gone = await app.inject({ method: 'GET', url: `/api/v1/admin/documents/${document.id}`, headers: auth(keyA) });
-    assert.equal(gone.statusCode, 404);
-    assert.equal(gone.json().code, 'document_not_found');
-    const afterDelete = await app.inject({ method: 'GET', url: '/api/v1/admin/search?q=shipping', headers: auth(keyA) });
-    assert.deepEqual(afterDelete.json().items, []);
-    const again = await app.inject({ method: 'DELETE', url: `/api/v1/admin/documents/${document.id}`, headers: auth(keyA) });
-    assert.equal(again.statusCode, 404);
+    const deleted = await request('DELETE', `/api/v1/admin/documents/${document.id}`, keyA);
+    assert.equal(deleted.status, 204);
+    assert.equal(deleted.text, '', 'a 204 has no body');
+    const gone = await request('GET', `/api/v1/admin/documents/${document.id}`, keyA);
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.code, 'document_not_found');
+    const afterDelete = await request('GET', '/api/v1/admin/search?q=shipping', keyA);
+    assert.deepEqual(afterDelete.body.items, []);
+    const again = await request('DELETE', `/api/v1/admin/documents/${document.id}`, keyA);
+    assert.equal(again.status, 404);
 
-    const reindex = await app.inject({ method: 'POST', url: '/api/v1/admin/reindex', headers: auth(keyA) });
-    assert.equal(reindex.statusCode, 200);
-    assert.deepEqual(reindex.json(), { reindexed: 2, skipped: [] });
-    const afterReindex = await app.inject({ method: 'GET', url: '/api/v1/admin/search?q=warranty', headers: auth(keyA) });
-    assert.equal(afterReindex.json().items.length, 1);
+    const reindex = await request('POST', '/api/v1/admin/reindex', keyA);
+    assert.equal(reindex.status, 200);
+    assert.deepEqual(reindex.body, { reindexed: 2, skipped: [] });
+    const afterReindex = await request('GET', '/api/v1/admin/search?q=warranty', keyA);
+    assert.equal(afterReindex.body.items.length, 1);
   });
 
   test('tenant B can neither see nor change tenant A documents', async () => {
     const created = await postDocument(keyA, { title: 'Secret plan', format: 'text', content: 'The launch date of project falcon is in May.' });
-    const id = created.json().id;
-    const list = await app.inject({ method: 'GET', url: '/api/v1/admin/documents', headers: auth(keyB) });
-    assert.equal(list.json().total, 0);
-    const get = await app.inject({ method: 'GET', url: `/api/v1/admin/documents/${id}`, headers: auth(keyB) });
-    assert.equal(get.statusCode, 404);
-    const del = await app.inject({ method: 'DELETE', url: `/api/v1/admin/documents/${id}`, headers: auth(keyB) });
-    assert.equal(del.statusCode, 404);
-    const search = await app.inject({ method: 'GET', url: '/api/v1/admin/search?q=project%20falcon%20launch', headers: auth(keyB) });
-    assert.deepEqual(search.json().items, []);
-    const reindex = await app.inject({ method: 'POST', url: '/api/v1/admin/reindex', headers: auth(keyB) });
-    assert.deepEqual(reindex.json(), { reindexed: 0, skipped: [] });
+    const id = created.body.id;
+    const list = await request('GET', '/api/v1/admin/documents', keyB);
+    assert.equal(list.body.total, 0);
+    const get = await request('GET', `/api/v1/admin/documents/${id}`, keyB);
+    assert.equal(get.status, 404);
+    const del = await request('DELETE', `/api/v1/admin/documents/${id}`, keyB);
+    assert.equal(del.status, 404);
+    const search = await request('GET', '/api/v1/admin/search?q=project%20falcon%20launch', keyB);
+    assert.deepEqual(search.body.items, []);
+    const reindex = await request('POST', '/api/v1/admin/reindex', keyB);
+    assert.deepEqual(reindex.body, { reindexed: 0, skipped: [] });
     // Tenant B writing the same external id creates its own document.
     const same = await postDocument(keyB, { title: 'Mine', format: 'text', external_id: 'x', content: 'B content' });
-    assert.equal(same.statusCode, 201);
-    assert.ok(await store.documents.get('tenant-a', id), 'A still has its document');
-    const stillA = await app.inject({ method: 'GET', url: '/api/v1/admin/search?q=project%20falcon', headers: auth(keyA) });
-    assert.equal(stillA.json().items.length, 1);
+    assert.equal(same.status, 201);
+    assert.ok(await tp.platform.services.store.documents.get('tenant-a', id), 'A still has its document');
+    const stillA = await request('GET', '/api/v1/admin/search?q=project%20falcon', keyA);
+    assert.equal(stillA.body.items.length, 1);
   });
 
   test('bad input gets stable error codes, never a 500', async () => {
     const missing = await postDocument(keyA, { format: 'markdown' });
-    assert.equal(missing.statusCode, 422);
-    assert.equal(missing.json().code, 'validation_error');
-    assert.deepEqual(missing.json().detail[0].loc, ['body', 'content']);
+    assert.equal(missing.status, 422);
+    assert.equal(missing.body.code, 'validation_error');
+    assert.deepEqual(missing.body.detail[0].loc, ['body', 'content']);
     const badFormat = await postDocument(keyA, { content: 'x', format: 'docx' });
-    assert.equal(badFormat.statusCode, 422);
+    assert.equal(badFormat.status, 422);
     const badTypes = await postDocument(keyA, { content: 42, title: ['x'], url: 'ftp://x' });
-    assert.equal(badTypes.statusCode, 422);
-    assert.equal(badTypes.json().detail.length, 3);
+    assert.equal(badTypes.status, 422);
+    assert.equal(badTypes.body.detail.length, 3);
     const empty = await postDocument(keyA, { content: '<script>only()</script>', format: 'html' });
-    assert.equal(empty.statusCode, 422);
+    assert.equal(empty.status, 422);
     const badPdf = await postDocument(keyA, { content: 'bm90IGEgcGRm', format: 'pdf' });
-    assert.equal(badPdf.statusCode, 422);
-    const json = await app.inject({ method: 'POST', url: '/api/v1/admin/documents', headers: { ...auth(keyA), 'content-type': 'application/json' }, payload: '{"content":' });
-    assert.equal(json.statusCode, 400);
-    assert.equal(json.json().code, 'invalid_json');
-    const big = await postDocument(keyA, { content: 'x'.repeat(300 * 1024) });
-    assert.equal(big.statusCode, 413);
-    assert.equal(big.json().code, 'payload_too_large');
-    const noQuery = await app.inject({ method: 'GET', url: '/api/v1/admin/search', headers: auth(keyA) });
-    assert.equal(noQuery.statusCode, 422);
-    const badLimit = await app.inject({ method: 'GET', url: '/api/v1/admin/documents?limit=abc', headers: auth(keyA) });
-    assert.equal(badLimit.statusCode, 422);
-    const syntax = await app.inject({ method: 'GET', url: `/api/v1/admin/search?q=${encodeURIComponent('"NEAR( * OR -x ^title:')}`, headers: auth(keyA) });
-    assert.equal(syntax.statusCode, 200, 'search syntax in a question is just text');
+    assert.equal(badPdf.status, 422);
+    const json = await api(tp.url, 'POST', '/api/v1/admin/documents', { token: keyA, rawBody: '{"content":', contentType: 'application/json' });
+    assert.equal(json.status, 400);
+    assert.equal(json.body.code, 'invalid_json');
+    // Just over the limit: the upload is refused as a whole, with the stable code.
+    const big = await postDocument(keyA, { content: 'x'.repeat(MAX_DOCUMENT_BYTES) });
+    assert.equal(big.status, 413);
+    assert.equal(big.body.code, 'payload_too_large');
+    const noQuery = await request('GET', '/api/v1/admin/search', keyA);
+    assert.equal(noQuery.status, 422);
+    const badLimit = await request('GET', '/api/v1/admin/documents?limit=abc', keyA);
+    assert.equal(badLimit.status, 422);
+    const syntax = await request('GET', `/api/v1/admin/search?q=${encodeURIComponent('"NEAR( * OR -x ^title:')}`, keyA);
+    assert.equal(syntax.status, 200, 'search syntax in a question is just text');
   });
 });
