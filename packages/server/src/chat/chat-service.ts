@@ -47,10 +47,17 @@ export interface SubmitMessageRequest {
   rateLimitKey: string;
 }
 
-interface RunningAnswer {
+/**
+ * An answer from the moment its user message is committed until it is stored. A stop can reach it
+ * before its assistant row exists (the visitor pressed Stop right after message_received): it
+ * aborts the controller, and the answer then starts already stopped (see startAnswer).
+ */
+interface TrackedAnswer {
   tenantId: string;
   chatId: string;
   userMessageId: string;
+  /** Set once the assistant row is inserted and the answer runs. */
+  assistantId: string | null;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -64,9 +71,12 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class ChatService {
   private readonly generation: GenerationDeps;
   /** Running answers by assistant message id. */
-  private readonly running = new Map<string, RunningAnswer>();
-  /** User messages whose answer is being started or generated (guards against a resend racing the first send). */
-  private readonly answering = new Set<string>();
+  private readonly running = new Map<string, TrackedAnswer>();
+  /**
+   * Answers being started or generated, by user message id: what a stop reaches (also before the
+   * answer runs), and the guard against a resend racing the first send.
+   */
+  private readonly answering = new Map<string, TrackedAnswer>();
   /** Answers whose end is published but whose row is not stored yet, by `tenant id + chat id`. */
   private readonly ending = new Map<string, Set<Promise<void>>>();
 
@@ -142,22 +152,30 @@ export class ChatService {
       content: request.text,
       clientMessageId: request.clientMessageId,
     });
-    await eventLog.append({
-      tenantId: tenant.id,
-      chatId: chat.id,
-      type: 'message_received',
-      messageId: message.id,
-      data: {
-        message_id: message.id,
-        client_message_id: message.clientMessageId,
-        chat_id: chat.id,
-        role: 'user',
-        content: message.content,
-        created_at: message.createdAt,
-        ...(duplicate ? { duplicate: true } : {}),
-      },
-    });
-    if (!duplicate || !this.answering.has(message.id)) void this.startAnswer(tenant, chat.id, message, duplicate);
+    // Tracked from the commit on (not only once its row exists): a stop that arrives from now on
+    // reaches this answer. A resend whose first answer is still on its way starts nothing.
+    const answer = duplicate && this.answering.has(message.id) ? null : this.track(tenant.id, chat.id, message.id);
+    try {
+      await eventLog.append({
+        tenantId: tenant.id,
+        chatId: chat.id,
+        type: 'message_received',
+        messageId: message.id,
+        data: {
+          message_id: message.id,
+          client_message_id: message.clientMessageId,
+          chat_id: chat.id,
+          role: 'user',
+          content: message.content,
+          created_at: message.createdAt,
+          ...(duplicate ? { duplicate: true } : {}),
+        },
+      });
+    } catch (error) {
+      if (answer) this.answering.delete(message.id);
+      throw error;
+    }
+    if (answer) void this.startAnswer(tenant, chat.id, message, duplicate, answer);
     return { message, duplicate };
   }
 
@@ -177,8 +195,10 @@ export class ChatService {
   }
 
   /**
-   * Aborts the chat's running answers (or the one with that assistant or user message id); they
-   * end as `stopped`. `tenantId` and `chatId` must be those the caller checked the principal's
+   * Aborts the chat's answers (or the one with that assistant or user message id); they end as
+   * `stopped`. A stop reaches every answer whose user message was committed before it arrives:
+   * running ones, and those not started yet (their assistant row is still being inserted), which
+   * then start stopped. `tenantId` and `chatId` must be those the caller checked the principal's
    * access to. Answers on this node stop at once; the stop is also relayed to the other nodes
    * unless the one named answer was found here. Returns the number stopped on this node.
    */
@@ -194,12 +214,16 @@ export class ChatService {
     return stopped;
   }
 
-  /** Stops the matching answers running on this node: only those of exactly this tenant and chat. */
+  /**
+   * Stops the matching answers of this node, started or not: only those of exactly this tenant and
+   * chat. A relayed stop lands here too, so one that arrives before the generating node inserted
+   * the answer's row is not lost either.
+   */
   private stopLocally({ tenantId, chatId, messageId }: StopRequest): number {
     let stopped = 0;
-    for (const [id, answer] of this.running) {
+    for (const answer of this.answering.values()) {
       if (answer.tenantId !== tenantId || answer.chatId !== chatId) continue;
-      if (messageId && id !== messageId && answer.userMessageId !== messageId) continue;
+      if (messageId && answer.userMessageId !== messageId && answer.assistantId !== messageId) continue;
       answer.controller.abort('stop' satisfies AbortReason);
       stopped += 1;
     }
@@ -282,9 +306,22 @@ export class ChatService {
     });
   }
 
-  private async startAnswer(tenant: TenantRecord, chatId: string, userMessage: MessageRecord, duplicate: boolean): Promise<void> {
+  /** Starts tracking the answer to a committed user message (see TrackedAnswer). */
+  private track(tenantId: string, chatId: string, userMessageId: string): TrackedAnswer {
+    const answer: TrackedAnswer = {
+      tenantId,
+      chatId,
+      userMessageId,
+      assistantId: null,
+      controller: new AbortController(),
+      done: Promise.resolve(),
+    };
+    this.answering.set(userMessageId, answer);
+    return answer;
+  }
+
+  private async startAnswer(tenant: TenantRecord, chatId: string, userMessage: MessageRecord, duplicate: boolean, answer: TrackedAnswer): Promise<void> {
     const { store, logger } = this.deps;
-    this.answering.add(userMessage.id);
     try {
       // A resend is answered only when its first answer never started (e.g. the node died in between).
       if (duplicate && (await store.messages.findReply(tenant.id, userMessage.id))) return;
@@ -296,8 +333,8 @@ export class ChatService {
         leaseOwner: this.deps.nodeId,
         leaseExpiresAt: new Date(Date.now() + this.generation.leaseMs).toISOString(),
       });
-      const controller = new AbortController();
-      const answer: RunningAnswer = { tenantId: tenant.id, chatId, userMessageId: userMessage.id, controller, done: Promise.resolve() };
+      const { controller } = answer;
+      answer.assistantId = assistant.id;
       this.running.set(assistant.id, answer);
       const chatKey = `${tenant.id} ${chatId}`;
       const onEnding = () => {
@@ -305,6 +342,9 @@ export class ChatService {
         set.add(answer.done);
         this.ending.set(chatKey, set);
       };
+      // Stopped before it started: generateAnswer runs with the aborted signal and ends it as
+      // `stopped` with no content (processing, response_start, response_complete, as for any
+      // answer; the engines return at once on an aborted signal, no provider request is made).
       answer.done = generateAnswer(this.generation, { tenant, chatId, userMessage, assistant, controller, onEnding })
         .catch((error: unknown) => logger.error({ err: error, chatId }, 'answer generation crashed'))
         .finally(() => {
