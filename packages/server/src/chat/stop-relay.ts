@@ -14,7 +14,7 @@
 export interface StopRequest {
   tenantId: string;
   chatId: string;
-  /** The assistant or user message id the visitor named; null stops every running answer of the chat. */
+  /** The assistant or user message id the visitor named; null stops every answer of the chat (running or about to start). */
   messageId: string | null;
 }
 

@@ -2,8 +2,9 @@
  * stop_generation across nodes through Redis pub/sub: one channel (`<prefix>stop-generation`) that
  * every node subscribes to. A node does not know which node generates an answer (the database's
  * lease owner would cost a query per stop and can be stale), so a stop goes to all of them; each
- * aborts only its own running answers of that tenant's chat (ChatService), the others ignore it.
- * Stops are rare, so a broadcast costs little.
+ * aborts only its own answers of that tenant's chat (ChatService: running ones, and those whose user
+ * message it committed but whose row is not inserted yet), the others ignore it. Stops are rare, so
+ * a broadcast costs little.
  *
  * Fire and forget, like the local stop: a stop sent while Redis is unreachable is lost (the
  * publisher fails at once and the caller logs it); the answer then ends as it would have.

@@ -3,8 +3,9 @@
  * node A (the node that received its user message) while the visitor's socket is on node B (it
  * moved after a close, or after A's 1001 at a rolling deploy). The stop sent to B reaches A through
  * Redis, A aborts the upstream request, the answer is stored as `stopped` and the visitor gets one
- * terminal response_complete. A stop never crosses tenants or chats, whatever ids it names, and a
- * stop for an answer that already ended changes nothing.
+ * terminal response_complete. A stop that reaches A before A started the answer (its assistant row
+ * is still being inserted) stops it as well. A stop never crosses tenants or chats, whatever ids it
+ * names, and a stop for an answer that already ended changes nothing.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,9 @@ import { Redis } from 'ioredis';
 import type { StopRequest } from '../../src/chat/stop-relay.ts';
 import type { AnswerRequest } from '../../src/engines/answer-engine.ts';
 import { RedisStopRelay } from '../../src/events/redis-stop-relay.ts';
-import { createScriptedEngine, type ScriptedEngine } from '../support/scripted-engine.ts';
+import type { MessageRepository } from '../../src/store/store.ts';
+import { api } from '../support/api-client.ts';
+import { createScriptedEngine, manualGate, type ScriptedEngine } from '../support/scripted-engine.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '../support/ws-test-client.ts';
 import { testDatabaseTargets, type TestDatabase } from '../store/test-databases.ts';
@@ -180,6 +183,79 @@ describe('stop_generation across nodes (PostgreSQL + Redis)', { skip: redisUrl =
     x.ws.send({ type: 'stop_generation', data: { chat_id: x.chatId, message_id: x.messageId } });
     assert.equal((await x.ws.waitFor(isEndOf(x.messageId), 10_000)).data.status, 'stopped');
     assert.equal(x.request.signal.reason, 'stop');
+  });
+
+  /** Holds node A's next assistant row insert (the answer's start) until `release`; `entered` once it was asked for. */
+  function holdNextAnswerStartOnA(): { entered: Promise<void>; release(): void } {
+    const messages: MessageRepository = nodeA.platform.services.store.messages;
+    const original = messages.startAssistant;
+    const entered = manualGate();
+    const gate = manualGate();
+    messages.startAssistant = async (...args: Parameters<MessageRepository['startAssistant']>) => {
+      messages.startAssistant = original;
+      entered.open();
+      await gate.promise;
+      return original.apply(messages, args);
+    };
+    return { entered: entered.promise, release: gate.open };
+  }
+
+  /** A chat whose socket is on node B; its messages are sent to node A over REST (A generates the answers). */
+  async function chatWatchedFromB() {
+    const token = await nodeA.mintToken();
+    const onB = await connectAndJoin(nodeB.wsUrl(), { token, create: true });
+    const chatId = String(onB.joined.data.chat_id);
+    const sendToA = async (text: string, clientMessageId: string) => {
+      const response = await api(nodeA.url, 'POST', `/api/v1/chat/${chatId}/messages`, {
+        token,
+        tenantId: nodeA.tenantId,
+        body: { content: text, role: 'user', client_message_id: clientMessageId },
+      });
+      assert.equal(response.status, 201);
+      return String(response.body.id);
+    };
+    return { chatId, ws: onB.ws, sendToA };
+  }
+
+  test('a stop relayed to node A before A started the answer stops it: stored as stopped, one terminal frame', async (t) => {
+    // A fence: an answer of another chat running on A. Its stop, sent from B after the first, goes
+    // through the same Redis connections in order: once it took effect on A, the first was handled.
+    const fence = await chatWatchedFromB();
+    t.after(() => fence.ws.close());
+    await fence.sendToA('Tell me everything', 'c-fence');
+    const fenceId = String((await fence.ws.waitFor('response_chunk', 10_000)).data.message_id);
+
+    const { chatId, ws, sendToA } = await chatWatchedFromB();
+    t.after(() => ws.close());
+    const held = holdNextAnswerStartOnA();
+    const userMessageId = await sendToA('short question', 'c-early-stop');
+    await ws.waitFor((frame) => frame.type === 'message_received' && frame.data.message_id === userMessageId, 10_000);
+    await held.entered;
+    ws.send({ type: 'stop_generation', data: { chat_id: chatId } });
+    fence.ws.send({ type: 'stop_generation', data: { chat_id: fence.chatId } });
+    assert.equal((await fence.ws.waitFor(isEndOf(fenceId), 10_000)).data.status, 'stopped');
+    assert.equal(nodeB.platform.services.chats.runningCount, 0, 'node B generates nothing');
+    held.release();
+
+    const end = await ws.waitFor((frame) => frame.type === 'response_complete' && frame.data.user_message_id === userMessageId, 10_000);
+    const messageId = String(end.data.message_id);
+    assert.equal(end.data.status, 'stopped', 'without the stop it would have ended complete ("Done.")');
+    assert.equal(end.data.content, '');
+    const stored = await waitFor('the stopped answer to be stored', async () => {
+      const row = await nodeB.platform.services.store.messages.get(nodeB.tenantId, messageId);
+      return row?.status === 'streaming' ? null : row;
+    });
+    assert.equal(stored.status, 'stopped');
+    assert.equal(stored.content, '');
+    assert.equal(stored.replyTo, userMessageId);
+
+    // The next answer comes after anything A could still send about the stopped one.
+    ws.mark();
+    await sendToA('short follow-up', 'c-after-early-stop');
+    const next = await ws.collectAnswer({ timeoutMs: 10_000 });
+    assert.equal(next.complete.data.status, 'complete', 'the stop did not outlive the answers it found');
+    assert.equal(ws.frames.filter(isEndOf(messageId)).length, 1, 'one terminal frame for the stopped answer');
+    assert.equal((await endsInLog(nodeB.tenantId, chatId, messageId)).length, 1, 'one terminal event in the log');
   });
 
   // Last: node A shuts down.
