@@ -10,6 +10,7 @@
  */
 import {
   CHAT_EVENT_TYPES,
+  CLOSE_CODES,
   ERROR_CODES,
   isErrorCode,
   MAX_MESSAGE_CHARS,
@@ -48,6 +49,7 @@ import { defaultStorage, forgetSessionId, loadOrCreateSessionId } from './sessio
 import { SnapshotStore } from './snapshot-store.ts';
 import { TokenProvider } from './token-provider.ts';
 import { buildWsUrl, normalizeApiUrl } from './endpoint-urls.ts';
+import { closeCodeError, describeClose, HEARTBEAT_LOST_CLOSE_CODE } from './close-codes.ts';
 
 /** The guide's fallback (§7): send join_chat this long after open even without connection_ready. */
 export const JOIN_FALLBACK_MS = 1000;
@@ -59,15 +61,6 @@ export const DEFAULT_TITLE = 'Website Chat Session';
 export const MAX_GAP_PAGES = 10;
 
 const OPEN = 1;
-
-/** The error code a terminal close stands for, when no error frame came before it. */
-const CLOSE_CODE_ERRORS: Readonly<Record<number, string>> = {
-  1008: 'tenant_required',
-  4400: 'join_required',
-  4401: 'auth_required',
-  4403: 'chat_access_denied',
-  4408: 'join_timeout',
-};
 
 /** Error codes in an `error` frame that refuse the user message just sent (when not otherwise attributed). */
 const SEND_REJECTION_CODES: ReadonlySet<string> = new Set([
@@ -107,22 +100,6 @@ function globalTimers(): TimersLike {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describeClose(code: number): string {
-  switch (code) {
-    case 1000: return 'Connection closed';
-    case 1001: return 'Server restarting';
-    case 1006: return 'Connection lost';
-    case 1008: return 'Connection refused by policy (check tenant_id and configuration)';
-    case 1011: return 'Server error';
-    case 1012: return 'Server restarting';
-    case 4400: return 'Protocol error: expected join_chat first';
-    case 4401: return 'Authentication required or token invalid';
-    case 4403: return 'Access denied (tenant or permissions)';
-    case 4408: return 'join_chat not sent in time';
-    default: return `Connection closed (${code})`;
-  }
 }
 
 export class ChatClientController implements ChatClient {
@@ -305,11 +282,11 @@ export class ChatClientController implements ChatClient {
     this.abortRun();
     this.abortOlderLoad();
     this.clearReconnectTimer();
-    this.dropSocket(1000, 'client closed');
+    this.dropSocket(CLOSE_CODES.normal, 'client closed');
     this.detachLifecycle?.();
     this.detachLifecycle = null;
     this.failOutbox('closed', null);
-    this.transition('closed', 1000, 'Closed by the client', { messages: this.conversation.messages });
+    this.transition('closed', CLOSE_CODES.normal, 'Closed by the client', { messages: this.conversation.messages });
     this.publish({});
     this.rejectWaiters(ChatApiError.fromCode('not_joined', 'The chat client was closed'));
   }
@@ -499,7 +476,7 @@ export class ChatClientController implements ChatClient {
     this.joinTimer = this.timers.setTimeout(() => {
       this.joinTimer = null;
       if (this.state !== 'joining') return;
-      this.dropSocket(1000, 'join timeout');
+      this.dropSocket(CLOSE_CODES.normal, 'join timeout');
       this.connectionLost(null, 'No answer to join_chat');
     }, JOIN_RESPONSE_TIMEOUT_MS);
     const data: Record<string, unknown> = {
@@ -528,7 +505,7 @@ export class ChatClientController implements ChatClient {
     if (ws && code !== undefined) {
       try {
         const terminate = (ws as { terminate?: () => void }).terminate;
-        if (code !== 1000 && typeof terminate === 'function') terminate.call(ws);
+        if (code !== CLOSE_CODES.normal && typeof terminate === 'function') terminate.call(ws);
         else ws.close(code, reason);
       } catch {
         // Closing a socket that is already closing may throw in some implementations.
@@ -538,15 +515,15 @@ export class ChatClientController implements ChatClient {
 
   private onDeadConnection(): void {
     if (!this.socket) return;
-    this.dropSocket(4000, 'heartbeat timeout');
-    this.connectionLost(1006, 'No frame from the server for two heartbeat intervals');
+    this.dropSocket(HEARTBEAT_LOST_CLOSE_CODE, 'heartbeat timeout');
+    this.connectionLost(CLOSE_CODES.abnormal, 'No frame from the server for two heartbeat intervals');
   }
 
   /** Decides, from the close code, between reconnecting and failing. */
   private connectionLost(code: number | null, reason: string): void {
     const state = this.state;
     if (state === 'closed' || state === 'failed' || state === 'idle') return;
-    if (code === 4401) {
+    if (code === CLOSE_CODES.unauthorized) {
       if (this.tokens.canRefresh && !this.authRetryUsed) {
         this.authRetryUsed = true;
         this.tokens.invalidate();
@@ -599,14 +576,14 @@ export class ChatClientController implements ChatClient {
     if (!canTransition(this.state, 'failed')) return;
     this.abortRun();
     this.clearReconnectTimer();
-    if (this.socket) this.dropSocket(1000, 'client giving up');
+    if (this.socket) this.dropSocket(CLOSE_CODES.normal, 'client giving up');
     this.failedRetryable = retryable;
     // An error frame that preceded a terminal close explains it best; giving up after transient
     // losses is reported as such.
     const reported =
       error ??
       (!retryable ? this.store.get().error : null) ??
-      ChatApiError.fromCode(code !== null && !retryable ? (CLOSE_CODE_ERRORS[code] ?? 'service_unavailable') : 'service_unavailable', reason);
+      ChatApiError.fromCode(code !== null && !retryable ? (closeCodeError(code) ?? 'service_unavailable') : 'service_unavailable', reason);
     // In the same snapshot as the state: a UI never shows `failed` with messages still `queued`.
     this.failOutbox('failed', { code: reported.code, message: reason });
     const streaming = this.conversation.streamingReply;
@@ -927,12 +904,12 @@ export class ChatClientController implements ChatClient {
       this.joinedBefore = false;
       this.resetHistoryPaging();
       this.publish({ chatId: null, hasOlder: false });
-      this.dropSocket(1000, 'chat not found');
+      this.dropSocket(CLOSE_CODES.normal, 'chat not found');
       this.connectionLost(null, error.message);
       return;
     }
     if (isErrorCode(error.code) && ERROR_CODES[error.code].close !== null) return;
-    this.dropSocket(1000, 'join refused');
+    this.dropSocket(CLOSE_CODES.normal, 'join refused');
     if (error.retryable) this.connectionLost(null, error.message);
     else this.fail(null, error.message, error, false);
   }
