@@ -38,6 +38,7 @@ const PLATFORM_SUITES = [
   'packages/server/test/scale/redis-outage.test.ts',
   'packages/server/test/scale/answer-stored-on-end.test.ts',
   'packages/server/test/knowledge/knowledge-eval.test.ts',
+  'packages/server/test/knowledge/admin-knowledge-routes.test.ts',
   'apps/cli/test/cli-commands.test.ts',
   'apps/cli/test/kb-command.test.ts',
 ];
