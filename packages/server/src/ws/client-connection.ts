@@ -22,6 +22,7 @@ import {
   parseClientFrame,
   type ErrorCode,
   type JoinChatFrame,
+  type ResponseCompleteData,
   type StopGenerationFrame,
   type UserMessageFrame,
 } from '@miptech/protocol';
@@ -35,7 +36,7 @@ import { TENANT_ID_PATTERN } from '../http/request-identity.ts';
 import { readSessionCookie } from '../http/visitor-session-cookie.ts';
 import { clientAddress, type ProxyTrust } from '../http/client-address.ts';
 import { toStoredResponseComplete } from '../chat/wire-resources.ts';
-import type { ChatRecord, MessageRecord, TenantRecord } from '../store/store.ts';
+import type { ChatRecord, TenantRecord } from '../store/store.ts';
 import type { ChatRooms, RoomMember } from './chat-rooms.ts';
 import { CATCH_UP_WINDOW_MS } from './delivered-answer-ends.ts';
 import { chatEventPrefix, completeFrame, encodeDirectFrame, type DirectFrame } from './frame-encoder.ts';
@@ -71,6 +72,8 @@ const FLOOD_MAX_FRAMES = 40;
 const MAX_QUEUED_FRAMES = 64;
 /** A socket that cannot keep up with this much unsent data is closed (1013, try again later). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** Newest events of the chat searched first for the published end of an answer stored as streaming. */
+const END_LOOKBACK_EVENTS = 64;
 
 /** Reads tenant, chat and visitor session from the upgrade request's query string and cookies. */
 export function readUpgradeInfo(request: IncomingMessage, trust: ProxyTrust | null): UpgradeInfo {
@@ -116,6 +119,8 @@ export class ClientConnection implements RoomMember {
   private lastSentSeq = 0;
   /** Live events held back while a resume replay is being sent. */
   private buffered: ChatEvent[] | null = null;
+  /** The answer whose end this socket got as the join's catch-up: its live end, if it still comes, is not sent again. */
+  private caughtUpEnd: string | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -208,9 +213,12 @@ export class ClientConnection implements RoomMember {
   private writeEvent(event: ChatEvent, prefix: string): void {
     if (event.seq <= this.lastSentSeq) return;
     this.lastSentSeq = event.seq;
-    // Recorded before the frame leaves, so a node the client moves to next already knows it.
-    if (event.type === 'response_complete' && event.messageId && this.socket.readyState === this.socket.OPEN) {
-      this.context.services.deliveredAnswerEnds.record(event.chatId, event.messageId);
+    if (event.type === 'response_complete' && event.messageId) {
+      // The catch-up was this end (it was read as stored, or found in the log, just before it
+      // arrived live): one response_complete per answer.
+      if (event.messageId === this.caughtUpEnd) return;
+      // Recorded before the frame leaves, so a node the client moves to next already knows it.
+      if (this.socket.readyState === this.socket.OPEN) this.context.services.deliveredAnswerEnds.record(event.chatId, event.messageId);
     }
     this.write(completeFrame(prefix, this.nextEventTs()));
   }
@@ -361,8 +369,9 @@ export class ClientConnection implements RoomMember {
       services.logger.warn({ err: error, chatId: chat.id }, 'replay failed; joining live only');
       replay = { complete: false, events: [], lastSeq: 0 };
     }
-    // After the replay, when the room's subscription is active: an end published later arrives live.
-    const missed = existing && lastSeq === null ? await this.missedAnswer(chat) : null;
+    // After the replay, when the room's subscription is active: an end published later (seq above
+    // the replay's lastSeq) arrives live; one published before is the catch-up's to send.
+    const missed = existing && lastSeq === null ? await this.missedAnswer(chat, replay.lastSeq) : null;
     if (this.state !== 'joining') return;
     this.state = 'joined';
     const resumed = lastSeq !== null && replay.complete;
@@ -378,9 +387,14 @@ export class ClientConnection implements RoomMember {
     };
     if (lastSeq !== null && !replay.complete) joined.history_reload_required = true;
     this.sendDirect({ type: 'chat_joined', chatId: chat.id, data: joined });
-    if (missed && !pending.some((event) => event.type === 'response_complete' && event.messageId === missed.id)) {
-      services.deliveredAnswerEnds.record(chat.id, missed.id);
-      this.sendDirect({ type: 'response_complete', chatId: chat.id, messageId: missed.id, data: { ...toStoredResponseComplete(missed) } });
+    // A buffered live end at or below lastSentSeq is not written (it is before the join point): it
+    // does not count as delivered.
+    const liveEnd = (id: string) =>
+      pending.some((event) => event.type === 'response_complete' && event.messageId === id && event.seq > this.lastSentSeq);
+    if (missed && !liveEnd(missed.message_id)) {
+      services.deliveredAnswerEnds.record(chat.id, missed.message_id);
+      this.caughtUpEnd = missed.message_id;
+      this.sendDirect({ type: 'response_complete', chatId: chat.id, messageId: missed.message_id, data: { ...missed } });
     }
     if (resumed) for (const event of replay.events) this.writeEvent(event, chatEventPrefix(event));
     for (const event of pending) this.writeEvent(event, chatEventPrefix(event));
@@ -392,22 +406,47 @@ export class ClientConnection implements RoomMember {
    * its sockets with 1001 first and finishes the answers afterwards; a network drop; a node that
    * died) never learns the answer. The chat's newest message must be an assistant message that
    * ended within CATCH_UP_WINDOW_MS and whose end reached no socket of the chat yet (live or as a
-   * catch-up; across nodes with Redis, see delivered-answer-ends.ts). Never rejects.
+   * catch-up; across nodes with Redis, see delivered-answer-ends.ts). `joinedAtSeq` is the chat's
+   * seq the join starts from: later events reach the socket live. Never rejects.
    */
-  private async missedAnswer(chat: ChatRecord): Promise<MessageRecord | null> {
+  private async missedAnswer(chat: ChatRecord, joinedAtSeq: number): Promise<ResponseCompleteData | null> {
     const { services } = this.context;
     try {
       const { items } = await services.store.messages.list(chat.tenantId, chat.id, { limit: 1 });
       const newest = items[0];
-      if (!newest || newest.role !== 'assistant' || newest.status === 'streaming' || !newest.completedAt) return null;
+      if (!newest || newest.role !== 'assistant') return null;
+      if (newest.status === 'streaming') {
+        const end = await this.publishedEnd(chat, newest.id, joinedAtSeq);
+        if (!end || (await services.deliveredAnswerEnds.wasDelivered(chat.id, newest.id))) return null;
+        return { ...(end.data as unknown as ResponseCompleteData), catch_up: true };
+      }
+      if (!newest.completedAt) return null;
       const endedAt = Date.parse(newest.completedAt);
       if (!(Date.now() - endedAt <= CATCH_UP_WINDOW_MS)) return null;
       if (await services.deliveredAnswerEnds.wasDelivered(chat.id, newest.id)) return null;
-      return newest;
+      return toStoredResponseComplete(newest);
     } catch (error) {
       this.context.services.logger.warn({ err: error, chatId: chat.id }, 'could not look for a missed answer');
       return null;
     }
+  }
+
+  /**
+   * The terminal event of an answer whose row still reads `streaming`, when it was published at or
+   * before `joinedAtSeq` (so it will not reach this socket live). With a shared log (Redis) an end
+   * is published just before its row is stored (answer-generation.ts): a join in between would
+   * otherwise get neither the end live nor a catch-up. A single node stores first, so there a
+   * streaming row means the end is still to come, live. The answer's events are among the chat's
+   * newest, so the last END_LOOKBACK_EVENTS are read first; everything retained only when they do
+   * not reach back to the answer.
+   */
+  private async publishedEnd(chat: ChatRecord, messageId: string, joinedAtSeq: number): Promise<ChatEvent | null> {
+    const log = this.context.services.eventLog;
+    if (!log.outlivesProcess || joinedAtSeq <= 0) return null;
+    const tail = await log.replay(chat.tenantId, chat.id, Math.max(0, joinedAtSeq - END_LOOKBACK_EVENTS));
+    let events = tail.complete ? tail.events : [];
+    if (log.retained && !events.some((event) => event.messageId === messageId)) events = await log.retained(chat.tenantId, chat.id);
+    return events.find((event) => event.type === 'response_complete' && event.messageId === messageId && event.seq <= joinedAtSeq) ?? null;
   }
 
   /** A join on a joined socket: the same chat (or another create:true) is acknowledged again; never a second chat. */

@@ -3,13 +3,15 @@
  * platform nodes sharing PostgreSQL and Redis. A client that saw an answer end on node A and
  * reconnects to node B (another node behind the load balancer, or A's 1001 at a rolling deploy)
  * must not get that end a second time; a client that was gone when the answer ended gets it once,
- * on whichever node it joins, and not again after that.
+ * on whichever node it joins, and not again after that — also when it joins in the instant between
+ * the end's publication and the storing of its row (the row still reads `streaming`).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { AnswerEngine, AnswerPart, AnswerRequest } from '../../src/engines/answer-engine.ts';
+import type { MessageRepository } from '../../src/store/store.ts';
 import { CATCH_UP_WINDOW_MS } from '../../src/ws/delivered-answer-ends.ts';
 import { RedisDeliveredAnswerEnds } from '../../src/ws/redis-delivered-answer-ends.ts';
 import { manualGate } from '../support/scripted-engine.ts';
@@ -148,6 +150,78 @@ describe('guide catch-up across nodes (PostgreSQL + Redis)', { skip: redisUrl ==
     // That client has now seen the end: the next join, wherever it lands, gets nothing extra.
     assert.deepEqual(typesOf(await joinWithoutLastSeq(nodeA, token, chatId, t)), [], 'node A knows through Redis');
     assert.deepEqual(typesOf(await joinWithoutLastSeq(nodeB, token, chatId, t)), [], 'node B knows');
+  });
+
+  /**
+   * Node A publishes an answer's end (Redis) and then waits to store its row until `release`: the
+   * instant in which the row still reads `streaming` though the end went out.
+   */
+  function holdNextAnswerStoreOnA(): { release(): void } {
+    const messages: MessageRepository = nodeA.platform.services.store.messages;
+    const original = messages.finishAssistant;
+    const gate = manualGate();
+    messages.finishAssistant = async (...args: Parameters<MessageRepository['finishAssistant']>) => {
+      messages.finishAssistant = original;
+      await gate.promise;
+      return original.apply(messages, args);
+    };
+    return { release: gate.open };
+  }
+
+  /** An answer held on node A after its first part; `end()` lets it end while its row is held unstored. */
+  async function answerEndingUnstoredOnA() {
+    const { token, chatId, ws } = await guideChatOnA();
+    ws.send({ type: 'user_message', data: { text: 'hold on, a long one' } });
+    const messageId = String((await ws.waitFor('response_chunk', 10_000)).data.message_id);
+    const store = holdNextAnswerStoreOnA();
+    const end = async () => {
+      engineA.release();
+      await waitFor('the end to be published', async () => {
+        const { events } = await nodeB.platform.services.eventLog.replay(nodeB.tenantId, chatId, 0);
+        return events.some((event) => event.type === 'response_complete' && event.messageId === messageId);
+      });
+      const row = await nodeB.platform.services.store.messages.get(nodeB.tenantId, messageId);
+      assert.equal(row?.status, 'streaming', 'the row is not stored yet');
+    };
+    return { token, chatId, ws, messageId, end, releaseStore: store.release };
+  }
+
+  test('a client joining between the published end and the stored row gets the end once, from the log', async (t) => {
+    const { token, chatId, ws, messageId, end, releaseStore } = await answerEndingUnstoredOnA();
+    t.after(releaseStore);
+    await ws.close();
+    await waitFor('node A to drop the socket', () => nodeA.platform.gateway.connectionCount === 0);
+    await end();
+
+    const onB = await joinWithoutLastSeq(nodeB, token, chatId, t);
+    assert.deepEqual(typesOf(onB), ['response_complete'], 'one catch-up, though the row reads streaming');
+    const catchUp = onB[0]!;
+    assert.equal(catchUp.data.catch_up, true);
+    assert.equal(catchUp.seq, undefined);
+    assert.equal(catchUp.message_id, messageId);
+    assert.equal(catchUp.data.content, 'Part one. Part two.');
+    assert.equal(catchUp.data.status, 'complete');
+    // Recorded like any catch-up: the next join, on either node, gets nothing (node A asks Redis).
+    await waitFor('the catch-up to be recorded in redis', async () => (await redis.exists(`${prefix}chat:{${chatId}}:end-delivered:${messageId}`)) === 1);
+    assert.deepEqual(typesOf(await joinWithoutLastSeq(nodeA, token, chatId, t)), [], 'node A knows through Redis');
+
+    releaseStore();
+    const stored = await storedAnswer(messageId);
+    assert.equal(stored.content, catchUp.data.content);
+    assert.deepEqual(typesOf(await joinWithoutLastSeq(nodeB, token, chatId, t)), [], 'node B knows');
+  });
+
+  test('a client joining in that instant gets nothing when another socket of the chat saw the end live', async (t) => {
+    const { token, chatId, ws, messageId, end, releaseStore } = await answerEndingUnstoredOnA();
+    t.after(releaseStore);
+    t.after(() => ws.close());
+    await end();
+    await ws.waitFor((frame) => frame.type === 'response_complete' && frame.data.message_id === messageId, 10_000);
+    await waitFor('the live delivery to be recorded in redis', async () => (await redis.exists(`${prefix}chat:{${chatId}}:end-delivered:${messageId}`)) === 1);
+
+    assert.deepEqual(typesOf(await joinWithoutLastSeq(nodeB, token, chatId, t)), [], 'no catch-up on node B');
+    releaseStore();
+    await storedAnswer(messageId);
   });
 
   // Last: node A shuts down.
