@@ -67,6 +67,8 @@ for (const named of [false, true]) {
     assert.equal(answer.complete.data.user_message_id, userMessageId);
     assert.equal(answer.complete.data.content, '');
     assert.equal(answer.text, '');
+    const ofAnswer = ws.frames.filter((frame) => frame.data?.message_id === answer.messageId).map((frame) => frame.type);
+    assert.deepEqual(ofAnswer, ['processing', 'response_start', 'response_complete'], 'the usual frames of an answer, no chunk');
     assert.equal(engine.requests.at(-1)?.signal.aborted, true, 'the engine got an aborted request');
     const stored = await tp.platform.services.store.messages.get(tp.tenantId, answer.messageId);
     assert.equal(stored?.status, 'stopped');
