@@ -60,6 +60,8 @@ export class SqlMessageRepository implements MessageRepository {
   private readonly renewLeaseOfOwner;
   private readonly renewLeaseOfAny;
   private readonly recentTurnsRows;
+  private readonly newestPage;
+  private readonly pageBefore;
 
   constructor(private readonly db: Kysely<StoreDatabase>) {
     type NewRow = { id: string; tenantId: string; chatId: string; createdAt: string };
@@ -149,6 +151,15 @@ export class SqlMessageRepository implements MessageRepository {
         .where('status', '=', 'streaming');
     this.renewLeaseOfAny = prepareQuery(db, renew);
     this.renewLeaseOfOwner = prepareQuery(db, (p: Renew & { owner: string }) => renew(p).where('lease_owner', '=', p.owner));
+    // A page of history; every join reads the newest message (client-connection.ts, missedAnswer).
+    type Page = { tenantId: string; chatId: string; rows: number };
+    const page = (p: Page) =>
+      db.selectFrom('messages').selectAll().where('tenant_id', '=', p.tenantId).where('chat_id', '=', p.chatId);
+    this.newestPage = prepareQuery(db, (p: Page) => page(p).orderBy('id', 'desc').limit(p.rows));
+    // Ids sort by creation time, so "created before message X" is "id < X".
+    this.pageBefore = prepareQuery(db, (p: Page & { before: string }) =>
+      page(p).where('id', '<', p.before).orderBy('id', 'desc').limit(p.rows),
+    );
     this.recentTurnsRows = prepareQuery(db, (p: { tenantId: string; chatId: string; limit: number }) =>
       this.completeNewestFirst(p.tenantId, p.chatId, p.limit).select(['id', 'role', 'content']),
     );
@@ -274,15 +285,10 @@ export class SqlMessageRepository implements MessageRepository {
     options: { limit: number; before?: string | null },
   ): Promise<{ items: MessageRecord[]; hasMore: boolean }> {
     const limit = Math.max(1, Math.floor(options.limit));
-    let query = this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('chat_id', '=', chatId);
-    // Ids sort by creation time, so "created before message X" is "id < X".
-    if (options.before) query = query.where('id', '<', options.before);
     // One row more than asked tells whether an older page exists.
-    const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute();
+    const { rows } = options.before
+      ? await this.pageBefore.execute({ tenantId, chatId, before: options.before, rows: limit + 1 })
+      : await this.newestPage.execute({ tenantId, chatId, rows: limit + 1 });
     const hasMore = rows.length > limit;
     return { items: rows.slice(0, limit).reverse().map(toMessage), hasMore };
   }
