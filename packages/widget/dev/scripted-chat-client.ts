@@ -25,6 +25,8 @@ export class ScriptedChatClient implements ChatClientPort {
     streamingContent: '',
     error: null,
     lastSeq: 0,
+    hasOlder: false,
+    isLoadingOlder: false,
   };
   private readonly listeners = new Set<() => void>();
   private counter = 0;

@@ -66,7 +66,8 @@ test('a wrong publishable key ends in a visible error with the reason and a Retr
   await launcher(page).click();
   const alert = chatDialog(page).getByRole('alert');
   await alert.getByText('Could not connect').waitFor();
-  await alert.getByText(/API key/i).waitFor();
+  await alert.getByText('The chat is not enabled for this website.').waitFor();
+  await alert.getByText('Code: invalid_api_key').waitFor();
   assert.equal(await chatDialog(page).locator('.spinner').count(), 0, 'no spinner in a terminal state');
 
   const countBefore = (await connectionStates(page)).length;
@@ -178,6 +179,7 @@ test('going offline says so, and the chat comes back online by itself', async ()
   await env.browser.context.setOffline(true);
   try {
     await dialog.getByRole('status').getByText('Offline — your message will be sent when the connection returns').waitFor();
+    assert.equal(await dialog.locator('.spinner').count(), 0, 'waiting for the network is not shown as work under way');
   } finally {
     await env.browser.context.setOffline(false);
   }

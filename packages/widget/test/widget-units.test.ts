@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatSnapshot } from '../src/chat-client-port.ts';
-import { normalizeColor, textColorOn, DEFAULT_PRIMARY } from '../src/brand-color.ts';
+import { contrastRatio, normalizeColor, readableOn, textColorOn, DARK_SURFACE, DEFAULT_PRIMARY, LIGHT_SURFACE } from '../src/brand-color.ts';
 import { describeConnection } from '../src/connection-view.ts';
 import { readEmbedOptions } from '../src/embed-options.ts';
 import { memoryStorage, prefixedStorage } from '../src/safe-storage.ts';
@@ -27,6 +27,17 @@ test('colours: only hex is accepted, text colour keeps contrast', () => {
   assert.equal(textColorOn('#facc15'), '#111827');
   assert.equal(textColorOn('#ffffff'), '#111827');
   assert.equal(textColorOn('#000000'), '#ffffff');
+});
+
+test('brand colour as text is darkened or lightened to 4.5:1, and left alone when it already reads', () => {
+  assert.equal(readableOn('#1d4ed8', LIGHT_SURFACE), '#1d4ed8');
+  for (const brand of ['#facc15', '#ffffff', '#22d3ee', '#2563eb', '#000000', '#7c3aed']) {
+    for (const surface of [LIGHT_SURFACE, DARK_SURFACE]) {
+      const text = readableOn(brand, surface);
+      assert.ok(contrastRatio(text, surface) >= 4.5, `${brand} on ${surface} became ${text}: ${contrastRatio(text, surface)}`);
+    }
+  }
+  assert.equal(Math.round(contrastRatio('#ffffff', '#000000')), 21);
 });
 
 test('tenant config is checked and defaulted', () => {
@@ -79,7 +90,7 @@ function snapshot(state: ChatSnapshot['connection']['state'], extra: Partial<Cha
 
 test('connection wording is honest in every state', () => {
   const en = stringsFor('en');
-  assert.deepEqual(describeConnection(snapshot('ready'), true, en), { tone: 'ready', status: 'Online', banner: null, reason: null, canRetry: false });
+  assert.deepEqual(describeConnection(snapshot('ready'), true, en), { tone: 'ready', status: 'Online', banner: null, reason: null, code: null, icon: null, canRetry: false });
   assert.equal(describeConnection(snapshot('connecting'), true, en).status, 'Connecting…');
   assert.equal(describeConnection(null, true, en).status, 'Connecting…');
   assert.equal(describeConnection(snapshot('reconnecting', {}, 1), true, en).banner, en.stateReconnecting);
@@ -89,7 +100,18 @@ test('connection wording is honest in every state', () => {
   assert.equal(describeConnection(snapshot('reconnecting', queued, 1), true, en).banner, en.stateOffline);
   assert.equal(describeConnection(snapshot('connecting'), false, en).banner, en.stateOffline);
   assert.equal(describeConnection(snapshot('ready'), false, en).banner, en.stateOffline, 'the browser says offline before the socket notices');
-  const failed = describeConnection(snapshot('failed', {}, 0, 'Invalid API key'), true, en);
-  assert.deepEqual(failed, { tone: 'failed', status: 'Could not connect', banner: 'Could not connect', reason: 'Invalid API key', canRetry: true });
+  assert.equal(describeConnection(snapshot('reconnecting', {}, 1), true, en).icon, 'working');
+  assert.equal(describeConnection(snapshot('ready'), false, en).icon, 'offline', 'waiting for the network is no spinner');
+  // A terminal error: the reason in the visitor's language, the code for the site owner.
+  const badKey = { error: { code: 'invalid_api_key', message: 'Invalid API key' } };
+  const failed = describeConnection(snapshot('failed', badKey, 0, 'Invalid API key'), true, en);
+  assert.deepEqual(failed, { tone: 'failed', status: 'Could not connect', banner: 'Could not connect', reason: en.reasonNotAllowed, code: 'invalid_api_key', icon: 'error', canRetry: true });
+  const it = stringsFor('it');
+  assert.equal(describeConnection(snapshot('failed', badKey), true, it).reason, it.reasonNotAllowed);
+  const unreachable = { error: { code: 'service_unavailable', message: 'Gave up after 10 reconnect attempts' } };
+  assert.equal(describeConnection(snapshot('failed', unreachable), true, en).reason, en.reasonUnavailable);
+  assert.equal(describeConnection(snapshot('failed', { error: { code: 'something_new', message: 'x' } }), true, en).reason, en.reasonOther);
+  // Without a code the client's reason is all there is: shown as it is.
+  assert.equal(describeConnection(snapshot('failed', {}, 0, 'Cannot open the WebSocket'), true, en).reason, 'Cannot open the WebSocket');
   assert.equal(describeConnection(snapshot('closed'), true, en).canRetry, true);
 });

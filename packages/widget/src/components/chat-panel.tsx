@@ -4,7 +4,7 @@ import type { WidgetViewState } from '../widget-controller.ts';
 import { describeConnection } from '../connection-view.ts';
 import { AssistantBubble, MessageItem, TypingIndicator } from './message-item.tsx';
 import { Composer } from './composer.tsx';
-import { CloseIcon, StopIcon } from './icons.tsx';
+import { AlertIcon, CloseIcon, OfflineIcon, StopIcon } from './icons.tsx';
 
 export interface ChatPanelProps {
   state: WidgetViewState;
@@ -99,10 +99,17 @@ export function ChatPanel({ state, onClose, onSend, onStop, onRetry }: ChatPanel
 
       {connection.banner && (
         <div class={`banner ${connection.tone}`} role={connection.tone === 'failed' ? 'alert' : 'status'}>
-          {connection.tone === 'busy' && <span class="spinner" aria-hidden="true" />}
+          {connection.icon === 'working' && <span class="spinner" aria-hidden="true" />}
+          {connection.icon === 'offline' && <OfflineIcon />}
+          {connection.icon === 'error' && <AlertIcon />}
           <p>
-            {connection.banner}
+            <strong>{connection.banner}</strong>
             {connection.reason && <span class="reason">{connection.reason}</span>}
+            {connection.code && (
+              <span class="code">
+                {strings.errorCode}: {connection.code}
+              </span>
+            )}
           </p>
           {connection.canRetry && (
             <button type="button" onClick={onRetry}>
@@ -128,7 +135,7 @@ export function ChatPanel({ state, onClose, onSend, onStop, onRetry }: ChatPanel
           <AssistantBubble content={greeting} />
         </div>
         {messages.map((message) => (
-          <MessageItem key={message.clientMessageId ?? message.id} message={message} strings={strings} />
+          <MessageItem key={message.clientMessageId ?? message.id} message={message} strings={strings} online={state.online} />
         ))}
         {showTyping && <TypingIndicator label={strings.typing} />}
       </div>
@@ -142,7 +149,15 @@ export function ChatPanel({ state, onClose, onSend, onStop, onRetry }: ChatPanel
         </div>
       )}
 
-      <Composer strings={strings} visible={state.open} onSend={onSend} inputRef={inputRef} />
+      <Composer
+        strings={strings}
+        visible={state.open}
+        onSend={(text) => {
+          stickToBottom.current = true; // the visitor's own message is always shown
+          onSend(text);
+        }}
+        inputRef={inputRef}
+      />
       <div class="footer">{strings.poweredBy}</div>
     </div>
   );

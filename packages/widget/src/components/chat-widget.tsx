@@ -1,6 +1,6 @@
 /** @jsxImportSource preact */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { textColorOn } from '../brand-color.ts';
+import { DARK_SURFACE, LIGHT_SURFACE, readableOn, textColorOn } from '../brand-color.ts';
 import type { WidgetController, WidgetViewState } from '../widget-controller.ts';
 import { ChatPanel } from './chat-panel.tsx';
 import { ChatIcon, ChevronDownIcon } from './icons.tsx';
@@ -36,7 +36,12 @@ export function ChatWidget({ controller }: { controller: WidgetController }) {
 
   if (!state.loaded) return null;
   const { strings, config } = state;
-  const style = { '--primary': config.primaryColor, '--on-primary': textColorOn(config.primaryColor) };
+  const style = {
+    '--primary': config.primaryColor,
+    '--on-primary': textColorOn(config.primaryColor),
+    '--link-light': readableOn(config.primaryColor, LIGHT_SURFACE),
+    '--link-dark': readableOn(config.primaryColor, DARK_SURFACE),
+  };
 
   return (
     <div

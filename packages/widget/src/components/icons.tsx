@@ -60,3 +60,20 @@ export function DocumentIcon() {
     </svg>
   );
 }
+
+export function OfflineIcon() {
+  return (
+    <svg {...common}>
+      <path d="M2 2l20 20M8.5 16.4a5 5 0 0 1 7 0M5 12.9a10 10 0 0 1 5.2-2.8M19 12.9a10 10 0 0 0-2.1-1.6M1.5 9a15 15 0 0 1 4.4-2.7M22.5 9a15 15 0 0 0-11-3.9M12 20h.01" />
+    </svg>
+  );
+}
+
+export function AlertIcon() {
+  return (
+    <svg {...common}>
+      <circle cx="12" cy="12" r="9.5" />
+      <path d="M12 7.5v5.5M12 16.5h.01" />
+    </svg>
+  );
+}

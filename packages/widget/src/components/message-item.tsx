@@ -27,16 +27,14 @@ export function AssistantBubble({ content, streaming }: { content: string; strea
   return <div class={streaming ? 'bubble streaming' : 'bubble'}>{renderMarkdown(content, createElement)}</div>;
 }
 
-export function MessageItem({ message, strings }: { message: ChatMessage; strings: Strings }) {
+export function MessageItem({ message, strings, online = true }: { message: ChatMessage; strings: Strings; online?: boolean }) {
   if (message.role === 'user') {
     // `failed`: the client gave up before delivering it; the retry button resends it (same id).
-    const pending = message.status === 'queued' || message.status === 'sending' || message.status === 'failed';
-    const note =
-      message.status === 'queued' || message.status === 'failed'
-        ? strings.queued
-        : message.status === 'sending' ? strings.sending : message.status === 'error' ? strings.notSent : null;
+    // `sending` while the browser is offline waits for the network just like `queued`.
+    const waiting = message.status === 'queued' || message.status === 'failed' || (message.status === 'sending' && !online);
+    const note = waiting ? strings.queued : message.status === 'sending' ? strings.sending : message.status === 'error' ? strings.notSent : null;
     return (
-      <div class={pending ? 'row user pending' : 'row user'} data-status={message.status}>
+      <div class={waiting ? 'row user waiting' : 'row user'} data-status={message.status}>
         <span class="sr-only">{strings.you}: </span>
         {/* Plain text child: rendered as a text node, so markup in a message stays inert text. */}
         <div class="bubble">{message.content}</div>
@@ -77,12 +75,12 @@ function SourceList({ sources, strings }: { sources: ChatMessage['sources']; str
               {href ? (
                 <a class="source" href={href} target="_blank" rel="noopener noreferrer" title={source.snippet || title}>
                   <LinkIcon />
-                  {title}
+                  <span>{title}</span>
                 </a>
               ) : (
                 <span class="source" title={source.snippet || title}>
                   <DocumentIcon />
-                  {title}
+                  <span>{title}</span>
                 </span>
               )}
             </li>
