@@ -54,6 +54,7 @@ const engine: AnswerEngine = {
 const tp = await startWidgetPlatform({ overrides: { engine } });
 const url = `${tp.url}/`;
 const shot = async (page: Page, name: string, fullPage = false): Promise<void> => {
+  if (await chatDialog(page).isVisible()) await settleAnimations(chatDialog(page));
   await page.screenshot({ path: screenshotPath(`review-${name}`), fullPage });
   console.log(screenshotPath(`review-${name}`));
 };

@@ -180,9 +180,18 @@ test('going offline says so, and the chat comes back online by itself', async ()
   try {
     await dialog.getByRole('status').getByText('Offline — your message will be sent when the connection returns').waitFor();
     assert.equal(await dialog.locator('.spinner').count(), 0, 'waiting for the network is not shown as work under way');
+    await messageBox(page).fill('Sent while offline');
+    await messageBox(page).press('Enter');
+    // Whatever the client's state for it (queued, or sending on a socket that has not noticed yet), the
+    // visitor is told it waits for the network.
+    await conversation(page).locator('.row.user.waiting').getByText('Sent while offline').waitFor();
+    await conversation(page).getByText('Will be sent when the connection returns').waitFor();
   } finally {
     await env.browser.context.setOffline(false);
   }
   await dialog.getByText('Online').waitFor({ timeout: 30_000 });
+  await conversation(page).locator('.row.user:not(.waiting)').getByText('Sent while offline').waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector('miptech-chat')?.shadowRoot?.querySelector('.row.assistant[data-status="complete"]') !== null, null, { timeout: 30_000 });
+  assert.equal(engine.questions.filter((q) => q === 'Sent while offline').length, 1, 'delivered once after the connection returned');
   await page.close();
 });
