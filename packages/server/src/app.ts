@@ -96,6 +96,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       databaseUrl: config.databaseUrl,
       poolSize: config.databasePoolSize,
       statementTimeoutMs: config.databaseStatementTimeoutMs,
+      acquireTimeoutMs: config.databasePoolAcquireTimeoutMs,
       ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
       logger,
     });

@@ -30,6 +30,8 @@ export interface PlatformConfig {
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
   readonly databaseStatementTimeoutMs: number;
+  /** PostgreSQL: longest wait for a free pooled connection (all busy under load) before db_not_ready. */
+  readonly databasePoolAcquireTimeoutMs: number;
   /** PostgreSQL schema (search_path) to use, created if missing; null for the default. */
   readonly databaseSchema: string | null;
   readonly jwtSecret: string;
@@ -248,6 +250,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
   }
   const databasePoolSize = read.integer('DATABASE_POOL_SIZE', 10, 1, 1000);
   const databaseStatementTimeoutMs = read.integer('DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000);
+  // A busy pool queues: waiting there is load, not an outage (an unreachable database fails the
+  // connection attempt itself within 5 s). The bound only stops a request from waiting for ever.
+  const databasePoolAcquireTimeoutMs = read.integer('DATABASE_POOL_ACQUIRE_TIMEOUT_MS', 30_000, 1_000, 3_600_000);
 
   let jwtSecret = read.raw('JWT_SECRET');
   let jwtSecretSource: 'env' | 'file' = 'env';
@@ -285,6 +290,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     databaseUrl,
     databasePoolSize,
     databaseStatementTimeoutMs,
+    databasePoolAcquireTimeoutMs,
     databaseSchema: read.raw('DATABASE_SCHEMA') ?? null,
     jwtSecret: jwtSecret ?? '',
     jwtSecretSource,

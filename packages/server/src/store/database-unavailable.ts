@@ -6,8 +6,10 @@
  * Recognised: network errors of the connection (refused, reset, timed out, unreachable), the
  * PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (server shutting down or starting
  * up) and 53300 (too many connections), pg and pg-pool's "connection terminated" / connect
- * timeout messages, a pool or driver that was already shut down, and SQLite's busy and cannot-open
- * errors. Causes and aggregated errors are followed (bounded).
+ * timeout messages (pg's own connect timeout says just "timeout expired"; pg-pool's queue bound,
+ * DATABASE_POOL_ACQUIRE_TIMEOUT_MS, reuses "timeout exceeded when trying to connect": a pool
+ * exhausted that long is not accepting work either), a pool or driver that was already shut down,
+ * and SQLite's busy and cannot-open errors. Causes and aggregated errors are followed (bounded).
  */
 import { AppError, isAppError } from '../errors.ts';
 
@@ -17,7 +19,7 @@ export const DATABASE_RETRY_AFTER_SECONDS = 2;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 const MESSAGES =
-  /connection terminated|timeout exceeded when trying to connect|not queryable|cannot use a pool after calling end|connection ended|driver has already been destroyed|server closed the connection unexpectedly/i;
+  /connection terminated|timeout exceeded when trying to connect|^timeout expired$|not queryable|cannot use a pool after calling end|connection ended|driver has already been destroyed|server closed the connection unexpectedly/i;
 const MAX_DEPTH = 5;
 
 function matches(error: unknown, depth: number): boolean {

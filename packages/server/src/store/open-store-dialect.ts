@@ -12,6 +12,8 @@ export interface StoreDialectOptions {
   poolSize?: number;
   /** PostgreSQL statement_timeout. @default 30000 */
   statementTimeoutMs?: number;
+  /** PostgreSQL: longest wait for a free pooled connection. @default 30000 */
+  acquireTimeoutMs?: number;
   /** PostgreSQL schema (search_path), created if missing. */
   schema?: string;
 }
@@ -23,6 +25,7 @@ export async function openStoreDialect(options: StoreDialectOptions): Promise<St
     connectionString: location.connectionString,
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
     ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+    ...(options.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: options.acquireTimeoutMs }),
     ...(options.schema === undefined ? {} : { schema: options.schema }),
   });
 }

@@ -3,6 +3,15 @@
  * and, when a schema is given, a search_path pointing at it (tests isolate themselves that way).
  * Connection error listeners are mandatory: without them, a connection dropped by a restarting
  * database would crash the process instead of being replaced on the next checkout.
+ *
+ * Two different waits, two bounds. pg-pool uses one setting (`connectionTimeoutMillis`) both for
+ * opening a new connection and for waiting in its queue for a busy one to come back. A database
+ * that does not answer a connection attempt within seconds is unreachable (db_not_ready); a pool
+ * whose connections are all busy is only loaded, and its queue moves as statements finish. With a
+ * single 5 s bound, a node under load failed answers and messages with db_not_ready /
+ * generation_failed although the database was fine. So the pool's setting is the queue bound
+ * (`acquireTimeoutMs`, long) and every connection attempt carries its own short bound
+ * (`connectTimeoutMs`, through the client class).
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -18,6 +27,10 @@ export interface PostgresDialectOptions {
   poolSize?: number;
   /** @default 30000 */
   statementTimeoutMs?: number;
+  /** Longest wait in the pool's queue for a free connection (all busy: load, not an outage). @default 30000 */
+  acquireTimeoutMs?: number;
+  /** Longest wait for a new connection to be established (unreachable: db_not_ready). @default 5000 */
+  connectTimeoutMs?: number;
   /** Schema for every table (created if missing); the connection's default schema when absent. */
   schema?: string;
 }
@@ -27,6 +40,33 @@ const PING_TIMEOUT_MS = 2000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function ignoreConnectionError(): void {}
+
+/** A pool client class whose connection attempt has its own short bound, whatever the pool's queue bound. */
+function boundedConnectClient(connectTimeoutMs: number): typeof pg.Client {
+  return class BoundedConnectClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: connectTimeoutMs });
+    }
+  };
+}
+
+/** Checks a connection out, waiting at most `timeoutMs` in the queue; a late one goes back to the pool. */
+async function connectWithin(pool: pg.Pool, timeoutMs: number): Promise<pg.PoolClient> {
+  const pending = pool.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const winner = await Promise.race([pending, timedOut]);
+    if (winner !== 'timeout') return winner;
+  } finally {
+    clearTimeout(timer);
+  }
+  pending.then((client) => client.release(), () => undefined);
+  // The pool's own wording: database-unavailable.ts maps it to db_not_ready.
+  throw new Error('timeout exceeded when trying to connect');
+}
 
 /** `if not exists` still races when two nodes start at once: the loser sees a unique violation. */
 async function createSchemaIfMissing(db: Kysely<StoreDatabase>, schema: string): Promise<void> {
@@ -43,11 +83,14 @@ export async function openPostgresDialect(options: PostgresDialectOptions): Prom
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`Invalid PostgreSQL schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`);
   }
+  const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // The queue bound (pg-pool also applies it to new connections, which the client class bounds sooner).
+    connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 30_000, connectTimeoutMs),
+    Client: boundedConnectClient(connectTimeoutMs),
     // search_path at connection start-up: it holds for every statement, pooled or not.
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
@@ -70,8 +113,9 @@ export async function openPostgresDialect(options: PostgresDialectOptions): Prom
       knowledgeSearchMigration: postgresSearchMigration,
       createKnowledgeIndex: () => new PostgresKnowledgeIndex(db),
       async ping() {
-        // A dedicated short timeout: readiness must answer quickly even when the pool is stuck.
-        const client = await pool.connect();
+        // Dedicated short timeouts: readiness must answer quickly even when the pool is stuck
+        // (the queue bound of ordinary statements is much longer).
+        const client = await connectWithin(pool, connectTimeoutMs);
         let failure: Error | undefined;
         try {
           await client.query({ text: 'select 1', query_timeout: PING_TIMEOUT_MS } as pg.QueryConfig);

@@ -17,6 +17,7 @@ test('database-unavailable errors are recognised on both dialects', () => {
     withCode('53300', 'sorry, too many clients already'),
     new Error('Connection terminated unexpectedly'),
     new Error('timeout exceeded when trying to connect'),
+    new Error('timeout expired'),
     new Error('Cannot use a pool after calling end on the pool'),
     withCode('SQLITE_BUSY', 'database is locked'),
     withCode('SQLITE_BUSY_SNAPSHOT'),
