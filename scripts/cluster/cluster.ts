@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -46,6 +46,11 @@ export interface ClusterOptions {
   nodeEntry?: string;
   /** nginx `worker_connections` (a proxied socket takes two). @default 4096 */
   nginxWorkerConnections?: number;
+  /**
+   * Where stop() copies every node's log (`<prefix><node id>.log`) before removing the run
+   * directory, so a failed bench run can be explained afterwards. @default not kept
+   */
+  keepNodeLogs?: { dir: string; prefix: string };
 }
 
 export interface ClusterNode {
@@ -223,9 +228,23 @@ export class Cluster {
     await this.pool?.end().catch(() => undefined);
     if (this.privateRedis) await this.privateRedis.stop();
     else await deleteRedisKeys(this.redisUrl, this.redisKeyPrefix).catch(() => undefined);
-    for (const log of this.logs) log.end();
+    await Promise.all(this.logs.map((log) => new Promise<void>((resolveEnd) => log.end(() => resolveEnd()))));
+    this.copyNodeLogs();
     await dropDatabase(this.options.postgresUrl, this.databaseName).catch(() => undefined);
     if (!process.env.CLUSTER_KEEP_RUN_DIR) rmSync(this.runDir, { recursive: true, force: true });
+  }
+
+  private copyNodeLogs(): void {
+    const keep = this.options.keepNodeLogs;
+    if (!keep) return;
+    mkdirSync(keep.dir, { recursive: true });
+    for (const node of this.nodes) {
+      try {
+        copyFileSync(join(this.runDir, `${node.id}.log`), join(keep.dir, `${keep.prefix}${node.id}.log`));
+      } catch {
+        // A node that never started has no log.
+      }
+    }
   }
 
   private async signalNode(node: ClusterNode, signal: NodeJS.Signals, timeoutMs: number): Promise<number | null> {

@@ -183,6 +183,8 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
             ...(options.cluster.redisUrl ? { redisUrl: options.cluster.redisUrl } : {}),
             logLevel: options.platformLogLevel,
             nginxWorkerConnections: nginxWorkerConnections(options),
+            // Kept next to the other logs: errors under load are explained by the nodes' warnings.
+            nodeLogs: { dir: context.logDir, prefix: `cluster-round${context.round}-` },
           } satisfies ClusterTargetEnv),
         } : {}),
       },

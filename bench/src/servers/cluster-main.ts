@@ -21,6 +21,8 @@ export interface ClusterTargetEnv {
   redisUrl?: string;
   logLevel: string;
   nginxWorkerConnections: number;
+  /** The nodes' logs are copied here when the cluster stops (the run directory is removed). */
+  nodeLogs?: { dir: string; prefix: string };
 }
 
 const NODE_ENTRY = new URL('./cluster-node-main.ts', import.meta.url).pathname;
@@ -57,6 +59,7 @@ await runServerChild(async () => {
     ...(settings.redisUrl ? { redisUrl: settings.redisUrl } : {}),
     nodeEntry: NODE_ENTRY,
     nginxWorkerConnections: settings.nginxWorkerConnections,
+    ...(settings.nodeLogs ? { keepNodeLogs: settings.nodeLogs } : {}),
     logLevel: settings.logLevel,
     // Unused by the bench's node entry (it reads BENCH_MODEL); required by the harness.
     chunkCount: 0,
