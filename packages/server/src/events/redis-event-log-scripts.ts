@@ -1,6 +1,5 @@
 /**
- * The Lua scripts behind RedisChatEventLog. Each chat has two keys (one hash slot, so this also
- * works on Redis Cluster):
+ * The Lua scripts behind RedisChatEventLog. Each chat has two keys (one hash slot):
  *
  * - `…chat:{<id>}:seq`, a hash: `seq` (last seq issued), `ceil` (highest seq this Redis may issue:
  *   a ceiling already reserved in the database, see RedisChatEventLog) and `floor` (every event with
@@ -18,38 +17,70 @@ export const NO_COUNTER = -1;
 export const CEILING_REACHED = -2;
 
 /**
- * KEYS: counter, stream. ARGV: channel, event JSON without seq (an object, starts with `{`),
- * max events kept, ttl seconds, minimum seq (a seq this node issued while Redis was away; 0 if none).
- * Issues the next seq, stores the event with it, trims the stream, publishes: one round trip,
- * atomic, so every node sees the same seq and pub/sub order is seq order.
+ * Lua function shared by APPEND and APPEND_BATCH: issues the chat's next seq, stores the event
+ * with it, trims the stream and publishes. `body` is the event JSON without seq (an object,
+ * starts with `{`); `minSeq` a seq this node issued while Redis was away (0 if none). Returns the
+ * seq, or NO_COUNTER / CEILING_REACHED (nothing written).
  */
-export const APPEND_SCRIPT = new RedisScript(`
-local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
-if not seq then return ${NO_COUNTER} end
-local ceil = tonumber(redis.call('HGET', KEYS[1], 'ceil')) or 0
-local floor = tonumber(redis.call('HGET', KEYS[1], 'floor')) or 0
-local minSeq = tonumber(ARGV[5])
-if minSeq > seq then
-  seq = minSeq
-  if minSeq > floor then floor = minSeq end
+const APPEND_ONE = `
+local function append_one(counter, stream, channel, body, maxLen, ttl, minSeq)
+  local state = redis.call('HMGET', counter, 'seq', 'ceil', 'floor')
+  local seq = tonumber(state[1])
+  if not seq then return ${NO_COUNTER} end
+  local ceil = tonumber(state[2]) or 0
+  local floor = tonumber(state[3]) or 0
+  if minSeq > seq then
+    seq = minSeq
+    if minSeq > floor then floor = minSeq end
+  end
+  local nextSeq = seq + 1
+  if nextSeq > ceil then return ${CEILING_REACHED} end
+  local lengthBefore = redis.call('XLEN', stream)
+  local id = string.format('%d', nextSeq)
+  local payload = '{"seq":' .. id .. ',' .. string.sub(body, 2)
+  redis.call('XADD', stream, 'MAXLEN', maxLen, id .. '-0', 'e', payload)
+  if lengthBefore >= maxLen then
+    local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+    local firstSeq = tonumber(string.match(first[1], '^(%d+)'))
+    if firstSeq - 1 > floor then floor = firstSeq - 1 end
+  end
+  redis.call('HSET', counter, 'seq', id, 'floor', string.format('%d', floor))
+  redis.call('EXPIRE', counter, ttl)
+  redis.call('EXPIRE', stream, ttl)
+  redis.call('PUBLISH', channel, payload)
+  return nextSeq
 end
-local nextSeq = seq + 1
-if nextSeq > ceil then return ${CEILING_REACHED} end
-local maxLen = tonumber(ARGV[3])
-local lengthBefore = redis.call('XLEN', KEYS[2])
-local id = string.format('%d', nextSeq)
-local payload = '{"seq":' .. id .. ',' .. string.sub(ARGV[2], 2)
-redis.call('XADD', KEYS[2], 'MAXLEN', maxLen, id .. '-0', 'e', payload)
-if lengthBefore >= maxLen then
-  local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
-  local firstSeq = tonumber(string.match(first[1], '^(%d+)'))
-  if firstSeq - 1 > floor then floor = firstSeq - 1 end
+`;
+
+/**
+ * KEYS: counter, stream. ARGV: channel, event JSON without seq, max events kept, ttl seconds,
+ * minimum seq. One event in one round trip, atomic, so every node sees the same seq and pub/sub
+ * order is seq order. Used when an event of a batch must be retried (its chat had no counter or
+ * reached its ceiling).
+ */
+export const APPEND_SCRIPT = new RedisScript(`${APPEND_ONE}
+return append_one(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]))
+`);
+
+/**
+ * KEYS: counter and stream of every event, in order (2 per event). ARGV: max events kept, ttl
+ * seconds, then channel, event JSON without seq and minimum seq of every event.
+ * The events appended by one node in one turn of its event loop, in one round trip: each as by
+ * APPEND_SCRIPT, in order, atomically. Returns one result per event (seq, NO_COUNTER or
+ * CEILING_REACHED). Once an event of a chat fails, the chat's later events in the batch fail too
+ * (same state), so a retried event never lands after a later one of the batch.
+ * The keys of several chats live in several hash slots: this script needs a single Redis server
+ * (or a primary/replica pair), not Redis Cluster.
+ */
+export const APPEND_BATCH_SCRIPT = new RedisScript(`${APPEND_ONE}
+local maxLen = tonumber(ARGV[1])
+local ttl = ARGV[2]
+local out = {}
+for i = 1, #KEYS / 2 do
+  local arg = 3 + (i - 1) * 3
+  out[i] = append_one(KEYS[2 * i - 1], KEYS[2 * i], ARGV[arg], ARGV[arg + 1], maxLen, ttl, tonumber(ARGV[arg + 2]))
 end
-redis.call('HSET', KEYS[1], 'seq', id, 'floor', string.format('%d', floor))
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('PUBLISH', ARGV[1], payload)
-return nextSeq
+return out
 `);
 
 /**

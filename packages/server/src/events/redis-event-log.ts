@@ -3,7 +3,10 @@
  * socket on node A receives the events of its chat produced on node B, with the same seq on every
  * node, and a client that moved to another node resumes from its last seq.
  *
- * - `append` runs one Lua script (INCR-like counter + XADD with a bounded MAXLEN + PUBLISH).
+ * - `append` runs a Lua script (INCR-like counter + XADD with a bounded MAXLEN + PUBLISH). The
+ *   appends issued in one turn of the event loop (chunks of many answers whose timers fired
+ *   together) go in one script call: one round trip and one reply for all of them instead of one
+ *   each, in the order they were issued.
  * - Seq never goes backwards, even if Redis (which keeps nothing on disk) lost everything: Redis may
  *   only issue seqs up to a ceiling that is first reserved in the database
  *   (`store.chats.reserveSeqBlock`, hi/lo). A chat whose counter is missing restarts above the
@@ -23,6 +26,7 @@ import { closeRedisConnection, createRedisConnection, waitForRedisReady } from '
 import type { RedisLogger } from '../redis/redis-logger.ts';
 import type { RedisHealth } from '../redis/redis-health.ts';
 import {
+  APPEND_BATCH_SCRIPT,
   APPEND_SCRIPT,
   BUMP_SCRIPT,
   CEILING_REACHED,
@@ -71,7 +75,17 @@ interface LocalSeqBlock {
   ceiling: number;
 }
 
+/** An append waiting for the end of the current event-loop turn. */
+interface QueuedAppend {
+  readonly input: Omit<ChatEvent, 'seq'>;
+  readonly id: string;
+  resolve(event: ChatEvent): void;
+  reject(error: unknown): void;
+}
+
 const RECENT_IDS_KEPT = 256;
+/** Events per batch script call (bounds the script's run time and its argument list). */
+const MAX_BATCH = 256;
 
 export class RedisChatEventLog implements ChatEventLog {
   /** Events are in Redis: a lease sweeper on another node finds them after this node died. */
@@ -89,6 +103,9 @@ export class RedisChatEventLog implements ChatEventLog {
   private readonly localLocks = new Map<string, Promise<unknown>>();
   private readonly eventIdPrefix = `${randomUUID().slice(0, 8)}`;
   private eventCounter = 0;
+  /** Appends issued in this turn of the event loop, sent together by flushAppends. */
+  private queued: QueuedAppend[] = [];
+  private flushScheduled = false;
   private subscriberWasReady = false;
   private commandsWereReady = false;
   private closed = false;
@@ -147,21 +164,86 @@ export class RedisChatEventLog implements ChatEventLog {
     }
   }
 
-  async append(input: Omit<ChatEvent, 'seq'>): Promise<ChatEvent> {
+  append(input: Omit<ChatEvent, 'seq'>): Promise<ChatEvent> {
     const id = `${this.eventIdPrefix}:${this.options.nodeId}:${++this.eventCounter}`;
-    if (this.commands.status === 'ready') {
-      try {
-        const seq = await this.appendToRedis(input, id);
-        return { ...input, seq };
-      } catch (error) {
-        if (isDatabaseError(error)) throw error;
-        this.options.logger?.warn(
-          { err: (error as Error).message, chatId: input.chatId },
-          'redis append failed; delivering on this node only',
-        );
-      }
+    if (this.commands.status !== 'ready') return this.appendLocally(input, id);
+    return new Promise<ChatEvent>((resolve, reject) => {
+      this.queued.push({ input, id, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      // After the I/O and timer callbacks of this turn, whose appends join the batch.
+      setImmediate(() => this.flushAppends());
+    });
+  }
+
+  private flushAppends(): void {
+    this.flushScheduled = false;
+    const queued = this.queued;
+    this.queued = [];
+    for (let start = 0; start < queued.length; start += MAX_BATCH) {
+      void this.appendBatch(queued.slice(start, start + MAX_BATCH));
     }
-    return this.appendLocally(input, id);
+  }
+
+  /** Sends a batch in one script call; settles every append of it. */
+  private async appendBatch(batch: QueuedAppend[]): Promise<void> {
+    let results: number[];
+    try {
+      results = await this.appendBatchToRedis(batch);
+    } catch (error) {
+      this.options.logger?.warn({ err: (error as Error).message, events: batch.length }, 'redis append failed; delivering on this node only');
+      for (const queued of batch) this.appendLocally(queued.input, queued.id).then(queued.resolve, queued.reject);
+      return;
+    }
+    for (let index = 0; index < batch.length; index += 1) {
+      const queued = batch[index]!;
+      const seq = results[index] ?? 0;
+      if (seq > 0) {
+        queued.resolve({ ...queued.input, seq });
+        continue;
+      }
+      // The chat needs a (new) seq block first: this event alone, after its chat's earlier ones.
+      this.retryAppend(queued, seq).then(queued.resolve, queued.reject);
+    }
+  }
+
+  private async appendBatchToRedis(batch: QueuedAppend[]): Promise<number[]> {
+    const keys: string[] = [];
+    const args: Array<string | number> = [this.options.maxEventsPerChat, this.options.retentionSeconds];
+    const minSeqs: number[] = [];
+    for (const { input, id } of batch) {
+      keys.push(...this.chatKeys(input.chatId));
+      const minSeq = this.unsynced.get(input.chatId)?.high ?? 0;
+      minSeqs.push(minSeq);
+      args.push(this.channel(input.chatId), eventBody(input, id), minSeq);
+    }
+    const reply = (await APPEND_BATCH_SCRIPT.run(this.commands, keys, args)) as unknown[];
+    const results = batch.map((_, index) => Number(reply[index]));
+    batch.forEach(({ input }, index) => {
+      if ((results[index] ?? 0) > 0) this.appended(input.chatId, minSeqs[index] ?? 0);
+    });
+    return results;
+  }
+
+  private async retryAppend(queued: QueuedAppend, result: number): Promise<ChatEvent> {
+    const { input, id } = queued;
+    try {
+      if (result !== NO_COUNTER && result !== CEILING_REACHED) throw new Error(`unexpected append result ${result}`);
+      await this.raiseCeiling(input.tenantId, input.chatId);
+      const seq = await this.appendToRedis(input, id);
+      return { ...input, seq };
+    } catch (error) {
+      if (isDatabaseError(error)) throw error;
+      this.options.logger?.warn({ err: (error as Error).message, chatId: input.chatId }, 'redis append failed; delivering on this node only');
+      return this.appendLocally(input, id);
+    }
+  }
+
+  /** Redis issued a seq above `minSeq`: the seqs this node issued alone are behind it. */
+  private appended(chatId: string, minSeq: number): void {
+    const unsynced = this.unsynced.get(chatId);
+    if (unsynced && unsynced.high <= minSeq) this.unsynced.delete(chatId);
+    this.localBlocks.delete(chatId);
   }
 
   subscribe(chatId: string, listener: ChatEventListener): () => void {
@@ -243,14 +325,7 @@ export class RedisChatEventLog implements ChatEventLog {
   // Redis path
 
   private async appendToRedis(input: Omit<ChatEvent, 'seq'>, id: string): Promise<number> {
-    const body = JSON.stringify({
-      id,
-      tenantId: input.tenantId,
-      chatId: input.chatId,
-      type: input.type,
-      messageId: input.messageId,
-      data: input.data,
-    });
+    const body = eventBody(input, id);
     const { maxEventsPerChat, retentionSeconds } = this.options;
     // A fresh counter needs one reservation, a full block one more: three tries always suffice
     // unless another node keeps exhausting the ceiling between our calls.
@@ -266,9 +341,7 @@ export class RedisChatEventLog implements ChatEventLog {
         ]),
       );
       if (result > 0) {
-        const unsynced = this.unsynced.get(input.chatId);
-        if (unsynced && unsynced.high <= minSeq) this.unsynced.delete(input.chatId);
-        this.localBlocks.delete(input.chatId);
+        this.appended(input.chatId, minSeq);
         return result;
       }
       if (result !== NO_COUNTER && result !== CEILING_REACHED) throw new Error(`unexpected append result ${result}`);
@@ -467,6 +540,18 @@ async function reserveBlock(
   } catch (error) {
     throw new SeqReservationError((error as Error).message, { cause: error });
   }
+}
+
+/** The event as stored and published, without its seq (the script puts it first). */
+function eventBody(input: Omit<ChatEvent, 'seq'>, id: string): string {
+  return JSON.stringify({
+    id,
+    tenantId: input.tenantId,
+    chatId: input.chatId,
+    type: input.type,
+    messageId: input.messageId,
+    data: input.data,
+  });
 }
 
 function parseEvent(payload: string): { id: string; event: ChatEvent } | null {

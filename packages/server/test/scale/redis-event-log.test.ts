@@ -70,6 +70,38 @@ describe('RedisChatEventLog', { skip: redisUrl === null ? REDIS_SKIP_REASON : fa
     assert.deepEqual(onB.find((event) => event.seq === seqs[3])?.data, appended.find((event) => event.seq === seqs[3])?.data);
   });
 
+  test('appends issued together (one batch, many chats, new and crossing a seq block) keep per-chat order, delivery order and exact replay', async () => {
+    const a = node('node-batch-a', { seqBlockSize: 4 });
+    const b = node('node-batch-b', { seqBlockSize: 4 });
+    await Promise.all([a.waitUntilReady(), b.waitUntilReady()]);
+    const chats = ['batch-1', 'batch-2', 'batch-3'];
+    const delivered = new Map<string, ChatEvent[]>(chats.map((chatId) => [chatId, []]));
+    for (const chatId of chats) b.subscribe(chatId, (event) => delivered.get(chatId)?.push(event));
+    // batch-1 and batch-2 are known to Redis, batch-3 has no counter yet: its events of the batch
+    // are retried after the ceiling is reserved, still in the order they were issued.
+    await Promise.all(chats.slice(0, 2).map((chatId) => b.replay('tenant-a', chatId, 0)));
+    await b.replay('tenant-a', 'batch-3', 0);
+    await deleteKeys(url, `${prefix}chat:{batch-3}`);
+
+    // Ten events per chat, interleaved, all issued in the same turn of the event loop; the block
+    // of 4 is crossed twice per chat inside the batch.
+    const pending: Array<Promise<ChatEvent>> = [];
+    for (let index = 0; index < 10; index += 1) for (const chatId of chats) pending.push(a.append(chunk(chatId, index)));
+    const appended = await Promise.all(pending);
+    for (const chatId of chats) {
+      const own = appended.filter((event) => event.chatId === chatId);
+      const seqs = own.map((event) => event.seq);
+      assert.deepEqual(own.map((event) => event.data.chunk_index), Array.from({ length: 10 }, (_, index) => index));
+      assert.ok(seqs.every((seq, index) => index === 0 || seq > (seqs[index - 1] ?? 0)), `${chatId}: seq increases in append order: ${seqs}`);
+      await waitFor(`delivery of ${chatId} on node B`, () => delivered.get(chatId)?.length === 10);
+      assert.deepEqual(delivered.get(chatId)?.map((event) => event.seq), seqs, `${chatId}: delivered in seq order, each once`);
+      const fromThird = await b.replay('tenant-a', chatId, seqs[2] ?? 0);
+      assert.equal(fromThird.complete, true);
+      assert.equal(fromThird.lastSeq, seqs[9]);
+      assert.deepEqual(fromThird.events.map((event) => event.seq), seqs.slice(3), `${chatId}: replay by last_seq is exact`);
+    }
+  });
+
   test('replay returns the events after a seq, then says when the retention window no longer covers it', async () => {
     const a = node('node-r', { maxEventsPerChat: 5 });
     await a.waitUntilReady();
