@@ -15,6 +15,7 @@ import { isAppError } from '../errors.ts';
 import type { ChatEventLog } from '../events/chat-event-log.ts';
 import type { KnowledgeIndex, Passage } from '../knowledge/knowledge-index.ts';
 import type { Logger } from '../logger.ts';
+import { databaseUnavailableError } from '../store/database-unavailable.ts';
 import type { MessageRecord, Store, TenantRecord } from '../store/store.ts';
 
 /** Why an answer was aborted: the visitor stopped it, the node is shutting down, or a lease sweeper took it over. */
@@ -139,9 +140,12 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
       }
     } else {
       status = 'error';
-      errorCode = failureCode(error);
-      errorMessage = isAppError(error) ? error.message : ERROR_CODES.generation_failed.message;
-      retryAfter = isAppError(error) ? error.retryAfter : undefined;
+      // A database that stopped answering mid-answer (recent turns, lease) is an outage the client
+      // can wait out, not a failure of the answer: db_not_ready with retry_after.
+      const failure = databaseUnavailableError(error) ?? error;
+      errorCode = failureCode(failure);
+      errorMessage = isAppError(failure) ? failure.message : ERROR_CODES.generation_failed.message;
+      retryAfter = isAppError(failure) ? failure.retryAfter : undefined;
       logger.warn({ err: error, tenantId, chatId, messageId }, 'answer generation failed');
     }
   } finally {

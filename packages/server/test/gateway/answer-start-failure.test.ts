@@ -48,3 +48,33 @@ test('a failure to start the answer ends with error and a terminal response_comp
   assert.equal(answer.complete.data.status, 'complete');
   assert.equal(answer.text, 'Second try.');
 });
+
+test('the database going away while an answer is prepared ends it as db_not_ready with retry_after, not generation_failed', async (t) => {
+  const tp = await startTestPlatform({ overrides: { engine: createScriptedEngine({ chunks: ['Never ', 'sent.'] }) } });
+  t.after(() => tp.close());
+  const messages: MessageRepository = tp.platform.services.store.messages;
+  const recentTurns = messages.recentTurns.bind(messages);
+  let failures = 1;
+  messages.recentTurns = async (...args) => {
+    if (failures > 0) {
+      failures -= 1;
+      // What the pg driver throws when the server refuses connections: a raw error with a code.
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    }
+    return recentTurns(...args);
+  };
+  const token = await tp.mintToken({ sub: 'outage-mid-answer' });
+  const { ws } = await connectAndJoin(tp.wsUrl(), { token, create: true });
+  t.after(() => ws.close());
+
+  ws.mark();
+  ws.send({ type: 'user_message', data: { text: 'anyone there?', client_message_id: 'c-2' } });
+  await ws.waitFor('message_received');
+  const failed = await ws.collectAnswer();
+  const error = ws.all('error')[0];
+  assert.equal(error?.data.code, 'db_not_ready');
+  assert.equal(error?.data.retryable, true);
+  assert.equal(typeof error?.data.retry_after, 'number');
+  assert.equal(failed.complete.data.status, 'error');
+  assert.equal(failed.complete.data.error_code, 'db_not_ready');
+});
