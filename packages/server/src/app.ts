@@ -30,6 +30,7 @@ import { createInMemoryRateLimiter } from './rate-limit/in-memory-rate-limiter.t
 import type { RateLimiter } from './rate-limit/rate-limiter.ts';
 import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.ts';
 import { ensureDefaultTenant } from './auth/ensure-default-tenant.ts';
+import { isDatabaseUnavailable } from './store/database-unavailable.ts';
 import { openStoreForServing } from './store/open-store-for-serving.ts';
 import type { Store } from './store/store.ts';
 import { attachWsGateway, type WsGateway } from './ws/ws-gateway.ts';
@@ -161,15 +162,23 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
     await Promise.all([stopRelayReady, deliveredAnswerEndsReady]);
 
     let closing: Promise<void> | null = null;
+    const tenants = createTenantDirectory(store);
+    // Until the default tenant and its knowledge exist the node is not ready (a store that opened
+    // late hands over before they are set up).
+    let setUp = false;
+    readinessChecks.push({ name: 'startup', check: async () => ({ ready: setUp, detail: 'setting up the default tenant' }) });
     // The default tenant and knowledge need the database, so they follow it.
     const ready = storeReady.then(async () => {
-      await ensureDefaultTenant(store, config, logger);
+      await untilDatabaseAnswers(() => ensureDefaultTenant(store, config, logger), () => closing !== null);
+      // A lookup in between may have cached "no such tenant".
+      tenants.invalidate(config.defaultTenantId);
       if (overrides.seedKnowledge ?? true) {
         await seedDefaultKnowledge({ store, knowledge, tenantId: config.defaultTenantId, docsDir: config.docsDir }).then(
           (result) => logger.info({ ...result, tenantId: config.defaultTenantId }, 'default knowledge seeded'),
           (error: unknown) => logger.warn({ err: error }, 'could not seed the default knowledge'),
         );
       }
+      setUp = true;
     });
     if (storeIsOpen) await ready;
     else ready.catch((error: unknown) => closing === null && logger.error({ err: error }, 'the database cannot be used: not getting ready'));
@@ -178,7 +187,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       config,
       store,
       knowledge,
-      tenants: createTenantDirectory(store),
+      tenants,
       tokens: await createTokenService(config.jwtSecret),
       chats: new ChatService({
         store,
@@ -296,4 +305,20 @@ function toEngineConfig(config: PlatformConfig): Parameters<typeof createAnswerE
     ...(config.llmMaxTokens !== null ? { llmMaxTokens: config.llmMaxTokens } : {}),
     ...(config.llmPromptTokenBudget !== null ? { llmPromptTokenBudget: config.llmPromptTokenBudget } : {}),
   };
+}
+
+/**
+ * Runs `step` again while it fails because the database is unavailable (a blip right after a late
+ * open must not end the process), with backoff capped at 5 s; other errors, and giving up once
+ * `stopped()` says the platform is closing, reject.
+ */
+async function untilDatabaseAnswers<T>(step: () => Promise<T>, stopped: () => boolean): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || stopped()) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
+    }
+  }
 }

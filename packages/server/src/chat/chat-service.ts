@@ -172,7 +172,7 @@ export class ChatService {
         },
       });
     } catch (error) {
-      if (answer) this.answering.delete(message.id);
+      if (answer) this.forget(answer);
       throw error;
     }
     if (answer) void this.startAnswer(tenant, chat.id, message, duplicate, answer);
@@ -204,9 +204,12 @@ export class ChatService {
    */
   stopGeneration(tenantId: string, chatId: string, messageId: string | null): number {
     const stop: StopRequest = { tenantId, chatId, messageId };
-    const stopped = this.stopLocally(stop);
+    const { stopped, startedHere } = this.stopLocally(stop);
     const relay = this.deps.stopRelay;
-    if (relay && !(messageId && stopped > 0)) {
+    // Not relayed only when the one named answer is being generated here. A match that has not
+    // started may be a resend's placeholder whose answer runs on another node (it will find that
+    // reply and start nothing), so the stop still goes out.
+    if (relay && !(messageId && startedHere > 0)) {
       relay.publish(stop).catch((error: unknown) =>
         this.deps.logger.warn({ err: error, tenantId, chatId }, 'could not relay stop_generation to the other nodes'),
       );
@@ -219,15 +222,17 @@ export class ChatService {
    * chat. A relayed stop lands here too, so one that arrives before the generating node inserted
    * the answer's row is not lost either.
    */
-  private stopLocally({ tenantId, chatId, messageId }: StopRequest): number {
+  private stopLocally({ tenantId, chatId, messageId }: StopRequest): { stopped: number; startedHere: number } {
     let stopped = 0;
+    let startedHere = 0;
     for (const answer of this.answering.values()) {
       if (answer.tenantId !== tenantId || answer.chatId !== chatId) continue;
       if (messageId && answer.userMessageId !== messageId && answer.assistantId !== messageId) continue;
       answer.controller.abort('stop' satisfies AbortReason);
       stopped += 1;
+      if (answer.assistantId !== null) startedHere += 1;
     }
-    return stopped;
+    return { stopped, startedHere };
   }
 
   /**
@@ -253,7 +258,9 @@ export class ChatService {
     const outcome = await Promise.race([settled, graceOver]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      for (const answer of this.running.values()) answer.controller.abort('shutdown' satisfies AbortReason);
+      // Answers not started yet too: they would otherwise insert their row and generate a whole
+      // answer after the grace period, possibly as the store closes under them.
+      for (const answer of this.answering.values()) answer.controller.abort('shutdown' satisfies AbortReason);
       await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 5000))]);
     }
   }
@@ -360,7 +367,16 @@ export class ChatService {
         logger.error({ err: publishError, tenantId: tenant.id, chatId }, 'could not publish the failure to start an answer'),
       );
     } finally {
-      this.answering.delete(userMessage.id);
+      this.forget(answer);
     }
+  }
+
+  /**
+   * Stops tracking an answer, only if the entry is still this one: two sends with the same client
+   * message id can both have tracked (each saw none before its insert returned), and the first to
+   * finish must not drop the other's entry, which keeps that answer stoppable and drained.
+   */
+  private forget(answer: TrackedAnswer): void {
+    if (this.answering.get(answer.userMessageId) === answer) this.answering.delete(answer.userMessageId);
   }
 }

@@ -217,8 +217,11 @@ export class ClientConnection implements RoomMember {
       // The catch-up was this end (it was read as stored, or found in the log, just before it
       // arrived live): one response_complete per answer.
       if (event.messageId === this.caughtUpEnd) return;
-      // Recorded before the frame leaves, so a node the client moves to next already knows it.
-      if (this.socket.readyState === this.socket.OPEN) this.context.services.deliveredAnswerEnds.record(event.chatId, event.messageId);
+      // Recorded only when the frame was handed to the socket (a too-slow client is closed without
+      // it and must still get the catch-up when it comes back), and right away, so a node the
+      // client moves to next already knows it.
+      if (this.write(completeFrame(prefix, this.nextEventTs()))) this.context.services.deliveredAnswerEnds.record(event.chatId, event.messageId);
+      return;
     }
     this.write(completeFrame(prefix, this.nextEventTs()));
   }
@@ -503,13 +506,15 @@ export class ClientConnection implements RoomMember {
     return this.lastEventTs;
   }
 
-  private write(text: string): void {
-    if (this.state === 'closed' || this.socket.readyState !== this.socket.OPEN) return;
+  /** Sends a frame; false when it was dropped (socket not open, or the client too slow and closed). */
+  private write(text: string): boolean {
+    if (this.state === 'closed' || this.socket.readyState !== this.socket.OPEN) return false;
     if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.close(1013, 'Client too slow');
-      return;
+      return false;
     }
     this.socket.send(text);
+    return true;
   }
 
   private sendDirect(frame: DirectFrame): void {
