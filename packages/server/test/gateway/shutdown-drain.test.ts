@@ -33,3 +33,27 @@ test('a shutdown while an answer is being started lets it start, finish and be s
   assert.equal(answer?.status, 'complete');
   assert.equal(answer?.content, 'Started late.');
 });
+
+test('an answer still being started when the grace period ends is ended as interrupted, not generated afterwards', async (t) => {
+  let tp: TestPlatform = await startTestPlatform({ overrides: { engine: createScriptedEngine({ chunks: ['Too ', 'late.'] }) } });
+  t.after(() => tp.close());
+  // The assistant row's insert outlasts the grace period.
+  const messages: MessageRepository = tp.platform.services.store.messages;
+  const startAssistant = messages.startAssistant.bind(messages);
+  messages.startAssistant = async (...args) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return startAssistant(...args);
+  };
+  const token = await tp.mintToken({ sub: 'too-late-starter' });
+  const { ws, joined } = await connectAndJoin(tp.wsUrl(), { token, create: true });
+  const chatId = String(joined.data.chat_id);
+  ws.send({ type: 'user_message', data: { text: 'hello', client_message_id: 'c-1' } });
+  await ws.waitFor('message_received');
+
+  tp = await tp.restart({ graceMs: 200 });
+  assert.equal((await ws.waitForClose()).code, 1001);
+  const { items } = await tp.platform.services.store.messages.list(tp.tenantId, chatId, { limit: 10 });
+  const answer = items.find((message) => message.role === 'assistant');
+  assert.equal(answer?.status, 'interrupted');
+  assert.equal(answer?.content, '');
+});
