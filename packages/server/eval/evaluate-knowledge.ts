@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { createExtractiveEngine } from '../src/engines/extractive-engine.ts';
 import { ingestDocument } from '../src/knowledge/ingest-document.ts';
 import { formatFromName } from '../src/knowledge/parse-document.ts';
-import pg from 'pg';
 import { openStore } from '../src/store/open-store.ts';
+import { dropSchema } from '../test/store/test-databases.ts';
 
 interface EvalQuestion {
   question: string;
@@ -161,12 +161,3 @@ export async function evaluateKnowledge(options: EvaluateKnowledgeOptions = {}):
   }
 }
 
-async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
-}
