@@ -6,30 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MessageRepository } from '../../src/store/store.ts';
-import { createScriptedEngine, manualGate, type ScriptedEngine } from '../support/scripted-engine.ts';
+import { holdNextAnswerStart } from '../support/hold-answer-start.ts';
+import { createScriptedEngine, type ScriptedEngine } from '../support/scripted-engine.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '../support/ws-test-client.ts';
 
 const CHUNKS = ['One', ' two', ' three.'];
-
-/**
- * Holds the next assistant row insert until the test releases it: the window between
- * message_received and the answer's start. `entered` resolves when the insert was asked for.
- */
-function holdNextAnswerStart(tp: TestPlatform): { entered: Promise<void>; release(): void } {
-  const messages: MessageRepository = tp.platform.services.store.messages;
-  const original = messages.startAssistant;
-  const entered = manualGate();
-  const gate = manualGate();
-  messages.startAssistant = async (...args: Parameters<MessageRepository['startAssistant']>) => {
-    messages.startAssistant = original;
-    entered.open();
-    await gate.promise;
-    return original.apply(messages, args);
-  };
-  return { entered: entered.promise, release: gate.open };
-}
 
 /** Resolves once every frame sent before it was handled (frames of a socket are handled in order). */
 async function fence(ws: WsTestClient, ts: number): Promise<void> {
@@ -53,7 +35,7 @@ async function platformWithChat(t: { after(fn: () => unknown): void }) {
 for (const named of [false, true]) {
   test(`a stop${named ? ' naming the user message' : ''} sent before the answer started ends it as stopped, once`, async (t) => {
     const { tp, engine, ws, chatId } = await platformWithChat(t);
-    const held = holdNextAnswerStart(tp);
+    const held = holdNextAnswerStart(tp.platform);
     ws.send({ type: 'user_message', data: { chat_id: chatId, text: 'Hello?', client_message_id: 'c-1' } });
     const received = await ws.waitFor('message_received');
     await held.entered;
@@ -86,7 +68,7 @@ for (const named of [false, true]) {
 
 test('a stop naming another message, sent before the answer started, leaves the answer be', async (t) => {
   const { tp, ws, chatId } = await platformWithChat(t);
-  const held = holdNextAnswerStart(tp);
+  const held = holdNextAnswerStart(tp.platform);
   ws.send({ type: 'user_message', data: { chat_id: chatId, text: 'Hello?', client_message_id: 'c-1' } });
   await ws.waitFor('message_received');
   await held.entered;

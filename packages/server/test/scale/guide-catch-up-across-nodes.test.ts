@@ -50,6 +50,15 @@ function holdingEngine(): AnswerEngine & { release(): void } {
   };
 }
 
+/** A catch-up end: flagged, without seq, naming the answer, with its whole stored text. */
+function assertCatchUp(frame: ReceivedFrame, messageId: string, content: string): void {
+  assert.equal(frame.data.catch_up, true);
+  assert.equal(frame.seq, undefined);
+  assert.equal(frame.message_id, messageId);
+  assert.equal(frame.data.content, content);
+  assert.equal(frame.data.status, 'complete');
+}
+
 /** Types of the frames after chat_joined, up to the pong of a ping sent after the join (frames are in order). */
 async function framesAfterJoin(ws: WsTestClient): Promise<ReceivedFrame[]> {
   const ts = Date.now();
@@ -140,12 +149,7 @@ describe('guide catch-up across nodes (PostgreSQL + Redis)', { skip: redisUrl ==
 
     const onB = await joinWithoutLastSeq(nodeB, token, chatId, t);
     assert.deepEqual(typesOf(onB), ['response_complete'], 'exactly one catch-up right after chat_joined');
-    const catchUp = onB[0]!;
-    assert.equal(catchUp.data.catch_up, true);
-    assert.equal(catchUp.seq, undefined);
-    assert.equal(catchUp.message_id, messageId);
-    assert.equal(catchUp.data.content, 'Part one. Part two.');
-    assert.equal(catchUp.data.status, 'complete');
+    assertCatchUp(onB[0]!, messageId, 'Part one. Part two.');
 
     // That client has now seen the end: the next join, wherever it lands, gets nothing extra.
     assert.deepEqual(typesOf(await joinWithoutLastSeq(nodeA, token, chatId, t)), [], 'node A knows through Redis');
@@ -195,19 +199,14 @@ describe('guide catch-up across nodes (PostgreSQL + Redis)', { skip: redisUrl ==
 
     const onB = await joinWithoutLastSeq(nodeB, token, chatId, t);
     assert.deepEqual(typesOf(onB), ['response_complete'], 'one catch-up, though the row reads streaming');
-    const catchUp = onB[0]!;
-    assert.equal(catchUp.data.catch_up, true);
-    assert.equal(catchUp.seq, undefined);
-    assert.equal(catchUp.message_id, messageId);
-    assert.equal(catchUp.data.content, 'Part one. Part two.');
-    assert.equal(catchUp.data.status, 'complete');
+    assertCatchUp(onB[0]!, messageId, 'Part one. Part two.');
     // Recorded like any catch-up: the next join, on either node, gets nothing (node A asks Redis).
     await waitFor('the catch-up to be recorded in redis', async () => (await redis.exists(`${prefix}chat:{${chatId}}:end-delivered:${messageId}`)) === 1);
     assert.deepEqual(typesOf(await joinWithoutLastSeq(nodeA, token, chatId, t)), [], 'node A knows through Redis');
 
     releaseStore();
     const stored = await storedAnswer(messageId);
-    assert.equal(stored.content, catchUp.data.content);
+    assert.equal(stored.content, onB[0]!.data.content);
     assert.deepEqual(typesOf(await joinWithoutLastSeq(nodeB, token, chatId, t)), [], 'node B knows');
   });
 

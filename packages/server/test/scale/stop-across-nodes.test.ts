@@ -14,9 +14,9 @@ import { Redis } from 'ioredis';
 import type { StopRequest } from '../../src/chat/stop-relay.ts';
 import type { AnswerRequest } from '../../src/engines/answer-engine.ts';
 import { RedisStopRelay } from '../../src/events/redis-stop-relay.ts';
-import type { MessageRepository } from '../../src/store/store.ts';
 import { api } from '../support/api-client.ts';
-import { createScriptedEngine, manualGate, type ScriptedEngine } from '../support/scripted-engine.ts';
+import { holdNextAnswerStart } from '../support/hold-answer-start.ts';
+import { createScriptedEngine, type ScriptedEngine } from '../support/scripted-engine.ts';
 import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
 import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '../support/ws-test-client.ts';
 import { testDatabaseTargets, type TestDatabase } from '../store/test-databases.ts';
@@ -185,21 +185,6 @@ describe('stop_generation across nodes (PostgreSQL + Redis)', { skip: redisUrl =
     assert.equal(x.request.signal.reason, 'stop');
   });
 
-  /** Holds node A's next assistant row insert (the answer's start) until `release`; `entered` once it was asked for. */
-  function holdNextAnswerStartOnA(): { entered: Promise<void>; release(): void } {
-    const messages: MessageRepository = nodeA.platform.services.store.messages;
-    const original = messages.startAssistant;
-    const entered = manualGate();
-    const gate = manualGate();
-    messages.startAssistant = async (...args: Parameters<MessageRepository['startAssistant']>) => {
-      messages.startAssistant = original;
-      entered.open();
-      await gate.promise;
-      return original.apply(messages, args);
-    };
-    return { entered: entered.promise, release: gate.open };
-  }
-
   /** A chat whose socket is on node B; its messages are sent to node A over REST (A generates the answers). */
   async function chatWatchedFromB() {
     const token = await nodeA.mintToken();
@@ -227,7 +212,7 @@ describe('stop_generation across nodes (PostgreSQL + Redis)', { skip: redisUrl =
 
     const { chatId, ws, sendToA } = await chatWatchedFromB();
     t.after(() => ws.close());
-    const held = holdNextAnswerStartOnA();
+    const held = holdNextAnswerStart(nodeA.platform);
     const userMessageId = await sendToA('short question', 'c-early-stop');
     await ws.waitFor((frame) => frame.type === 'message_received' && frame.data.message_id === userMessageId, 10_000);
     await held.entered;
