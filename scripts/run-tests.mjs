@@ -12,7 +12,7 @@
 // TEST_STORE=postgres when PostgreSQL is there: TEST_DATABASE_URL set and not empty (CI sets it), or
 // unset and the default postgres://postgres@127.0.0.1:5432/test answering a connection (probed
 // once, short timeout; the tests themselves follow the same rule, see
-// packages/server/test/store/test-databases.ts). So the whole server suite runs on both dialects.
+// packages/testing/src/test-databases.ts). So the whole server suite runs on both dialects.
 // TEST_STORE set by the caller means one pass on that store. Tests that pick their dialect
 // themselves (test/store, the cross-node scale tests) are not listed: a second pass would only
 // repeat them.
@@ -45,6 +45,7 @@ const PLATFORM_SUITES = [
 const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const PROBE_TIMEOUT_MS = 1500;
 const TEST_FILE = /\.test\.tsx?$/;
+const SOURCE_CONDITION = '--conditions=@miptech/source';
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -123,6 +124,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 function childEnv(store) {
   const env = { ...process.env, NODE_ENV: 'test', TEST_STORE: store };
+  // Workspace packages resolve to their TypeScript sources (the "@miptech/source" export
+  // condition) in the tests and in every process they start; installed tarballs use dist/.
+  env.NODE_OPTIONS = [env.NODE_OPTIONS, SOURCE_CONDITION].filter(Boolean).join(' ');
   if (postgresUrl && env.TEST_DATABASE_URL === undefined) env.TEST_DATABASE_URL = postgresUrl;
   // Set when this script itself runs under `node --test`: it would make the runner below report
   // to a parent runner instead of to its reporters.

@@ -11,7 +11,7 @@ import { createTokenService, loadConfig } from '@miptech/server';
 import type { CliContext } from '../src/cli-command.ts';
 import { runCli } from '../src/main.ts';
 import { cliTestDatabase } from './support/cli-test-database.ts';
-import { testStore } from '../../../packages/server/test/support/test-platform.ts';
+import { testStore } from '@miptech/testing/test-platform.ts';
 
 function cli(t: { after(fn: () => Promise<void>): void }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'miptech-cli-'));

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '@miptech/server';
-import { connectAndJoin } from '../../../packages/server/test/support/ws-test-client.ts';
-import { freePort } from '../../../scripts/cluster/free-port.ts';
+import { connectAndJoin } from '@miptech/testing/ws-test-client.ts';
+import { freePort } from '@miptech/testing/cluster/free-port.ts';
 
 const BIN = fileURLToPath(new URL('../bin/miptech.mjs', import.meta.url));
 

@@ -1,6 +1,6 @@
 /**
  * Child-process entry of the cluster target: a real cluster on 127.0.0.1 built by
- * scripts/cluster/cluster.ts — a fresh PostgreSQL database, Redis (a private redis-server, or a
+ * packages/testing/src/cluster/cluster.ts — a fresh PostgreSQL database, Redis (a private redis-server, or a
  * shared one under a key prefix of its own), N platform nodes (cluster-node-main.ts: the bench's
  * scripted model behind the AnswerEngine seam) and nginx in front. The load generator talks to
  * nginx only, exactly as visitors of a scaled-out deployment would.
@@ -10,7 +10,7 @@
  * the orchestrator's raised file-descriptor limit and nice value, which its children inherit.
  */
 import pg from 'pg';
-import { Cluster, DEFAULT_TENANT } from '../../../scripts/cluster/cluster.ts';
+import { Cluster, DEFAULT_TENANT } from '@miptech/testing/cluster/cluster.ts';
 import { descendantsOf, processName, readParentTable, type GroupMember } from '../orchestrator/process-group.ts';
 import { runServerChild } from './server-child.ts';
 

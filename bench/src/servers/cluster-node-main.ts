@@ -1,5 +1,5 @@
 /**
- * One platform node of the bench's cluster target, started by scripts/cluster/cluster.ts (option
+ * One platform node of the bench's cluster target, started by packages/testing/src/cluster/cluster.ts (option
  * `nodeEntry`) with the cluster's environment: DATABASE_URL (PostgreSQL), REDIS_URL and
  * REDIS_KEY_PREFIX, NODE_ID, JWT_SECRET, TRUST_PROXY behind nginx, plus BENCH_MODEL.
  *

@@ -3,7 +3,7 @@
  * the messages, retrieves knowledge and turns parts into frames exactly as in production; only
  * the text comes from the script instead of a provider.
  */
-import type { AnswerEngine, AnswerPart, AnswerRequest } from '../../../packages/server/src/engines/answer-engine.ts';
+import type { AnswerEngine, AnswerPart, AnswerRequest } from '@miptech/server';
 import { scriptedTokens, type ScriptedModelOptions } from '../model/scripted-model.ts';
 
 export class ScriptedAnswerEngine implements AnswerEngine {

@@ -27,7 +27,7 @@ function entry(sql: string): Entry {
 /** Wraps better-sqlite3's prepare and statement execution (this process only). */
 export function installSqlStatistics(): void {
   // Resolved from the server package, which owns the better-sqlite3 dependency.
-  const require = createRequire(new URL('../../../packages/server/package.json', import.meta.url));
+  const require = createRequire(import.meta.resolve('@miptech/server'));
   const Database = require('better-sqlite3') as { prototype: { prepare(sql: string): Record<string, unknown> } };
   const prepare = Database.prototype.prepare;
   Database.prototype.prepare = function patchedPrepare(this: unknown, sql: string) {

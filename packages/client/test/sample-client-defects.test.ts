@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeChatServer } from './support/fake-chat-server.ts';
+import { FakeChatServer } from '@miptech/testing/fake-chat-server.ts';
 import { nodeClient, recordStates, waitForSnapshot } from './support/client-test-helpers.ts';
 
 test('defect 1: a message typed while reconnecting is queued and delivered exactly once after the rejoin', async (t) => {

@@ -10,7 +10,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import WebSocket from 'ws';
 import { MemoryStorage, UndeliveredMessageError, type WebSocketConstructorLike } from '@miptech/client';
 import { useChatSession, type ChatSession, type UseChatSessionOptions } from '@miptech/react';
-import { FakeChatServer } from '../../client/test/support/fake-chat-server.ts';
+import { FakeChatServer } from '@miptech/testing/fake-chat-server.ts';
 import { installDom } from './support/dom-environment.ts';
 
 interface Harness {

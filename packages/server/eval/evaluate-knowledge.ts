@@ -13,7 +13,7 @@ import { createExtractiveEngine } from '../src/engines/extractive-engine.ts';
 import { ingestDocument } from '../src/knowledge/ingest-document.ts';
 import { formatFromName } from '../src/knowledge/parse-document.ts';
 import { openStore } from '../src/store/open-store.ts';
-import { dropSchema } from '../test/store/test-databases.ts';
+import { dropSchema } from '@miptech/testing/test-databases.ts';
 
 interface EvalQuestion {
   question: string;

@@ -3,39 +3,39 @@
  * (Fastify) and the WebSocket gateway, all on one HTTP server. Every part can be replaced through
  * `overrides` (tests pass a scripted engine; the scale-out setup passes Redis implementations).
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { PlatformConfig } from './config.ts';
+import type { PlatformConfig } from './base/config.ts';
 import { createTenantDirectory } from './auth/tenant-directory.ts';
 import { createTokenService } from './auth/token-service.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { LeaseSweeper } from './chat/lease-sweeper.ts';
 import type { AnswerEngine } from './engines/answer-engine.ts';
 import { createAnswerEngine } from './engines/create-answer-engine.ts';
-import type { ChatEventLog } from './events/chat-event-log.ts';
-import { createInProcessEventLog } from './events/in-process-event-log.ts';
-import { RedisChatEventLog } from './events/redis-event-log.ts';
-import { RedisStopRelay } from './events/redis-stop-relay.ts';
-import type { StopRelay } from './chat/stop-relay.ts';
+import type { ChatEventLog } from './backend/events/chat-event-log.ts';
+import { createInProcessEventLog } from './backend/events/in-process-event-log.ts';
+import { RedisChatEventLog } from './backend/events/redis-event-log.ts';
+import { RedisStopRelay } from './backend/events/redis-stop-relay.ts';
+import type { StopRelay } from './backend/stop-relay.ts';
 import { registerCors } from './http/cors.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { trackHttpConnections } from './http/http-connections.ts';
-import { proxyTrustOf } from './http/client-address.ts';
-import type { PlatformServices, ReadinessCheck } from './http/platform-services.ts';
+import { proxyTrustOf } from './transport/client-address.ts';
+import type { PlatformServices, ReadinessCheck } from './transport/platform-services.ts';
 import { registerRoutes } from './http/route-registry.ts';
-import type { KnowledgeIndex } from './knowledge/knowledge-index.ts';
+import type { KnowledgeIndex } from './store/knowledge-index.ts';
 import { seedDefaultKnowledge } from './knowledge/seed-default-knowledge.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { createInMemoryRateLimiter } from './rate-limit/in-memory-rate-limiter.ts';
-import type { RateLimiter } from './rate-limit/rate-limiter.ts';
-import { createRedisRateLimiter } from './rate-limit/redis-rate-limiter.ts';
+import { createLogger, type Logger } from './base/logger.ts';
+import { createInMemoryRateLimiter } from './backend/rate-limit/in-memory-rate-limiter.ts';
+import type { RateLimiter } from './backend/rate-limit/rate-limiter.ts';
+import { createRedisRateLimiter } from './backend/rate-limit/redis-rate-limiter.ts';
 import { ensureDefaultTenant } from './auth/ensure-default-tenant.ts';
 import { isDatabaseUnavailable } from './store/database-unavailable.ts';
 import { openStoreForServing } from './store/open-store-for-serving.ts';
 import type { Store } from './store/store.ts';
 import { attachWsGateway, type WsGateway } from './ws/ws-gateway.ts';
-import { LocalDeliveredAnswerEnds, type DeliveredAnswerEnds } from './ws/delivered-answer-ends.ts';
-import { RedisDeliveredAnswerEnds } from './ws/redis-delivered-answer-ends.ts';
+import { LocalDeliveredAnswerEnds, type DeliveredAnswerEnds } from './backend/delivered-answer-ends.ts';
+import { RedisDeliveredAnswerEnds } from './backend/redis-delivered-answer-ends.ts';
 
 export interface PlatformOverrides {
   /** With `store`, also pass `knowledge` (both come from one openStore call). */
@@ -51,6 +51,12 @@ export interface PlatformOverrides {
   readinessChecks?: ReadinessCheck[];
   /** Seed the default tenant's knowledge from DOCS_DIR at start-up. @default true */
   seedKnowledge?: boolean;
+  /**
+   * Fastify plugins registered after the platform's own routes, with its services: how the
+   * deployable process (@miptech/platform) adds the widget assets and demo pages without this
+   * library knowing the widget.
+   */
+  plugins?: ReadonlyArray<FastifyPluginAsync<PlatformServices>>;
 }
 
 export interface Platform {
@@ -235,6 +241,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
     registerErrorHandling(app);
     registerCors(app, services);
     await registerRoutes(app, services);
+    for (const plugin of overrides.plugins ?? []) await app.register(plugin, services);
     await app.ready();
 
     const httpConnections = trackHttpConnections(app.server);

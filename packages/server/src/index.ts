@@ -1,15 +1,19 @@
-/** Public API of @miptech/server: start a platform in-process (CLI, tests, benchmark). */
+/**
+ * Public API of @miptech/server, the platform as a library: createPlatform composes store, knowledge,
+ * engines, backend, chat and transport. The deployable process (widget assets, demo pages, serve) is
+ * @miptech/platform.
+ */
 export { createPlatform, type Platform, type PlatformOverrides } from './app.ts';
-export { ConfigError, loadConfig, type Env, type PlatformConfig } from './config.ts';
-export { main, startFromEnv } from './main.ts';
-export { createLogger, type Logger } from './logger.ts';
+export { ConfigError, loadConfig, type Env, type PlatformConfig } from './base/config.ts';
+export { createLogger, type Logger } from './base/logger.ts';
 export { createTokenService, type TokenService, type VerifiedToken } from './auth/token-service.ts';
-export { AppError, isAppError } from './errors.ts';
+export { AppError, isAppError } from './base/errors.ts';
+export { isDatabaseUnavailable } from './store/database-unavailable.ts';
 export type { AnswerEngine, AnswerPart, AnswerRequest } from './engines/answer-engine.ts';
-export type { Store, TenantRecord, TenantSettings } from './store/store.ts';
-export type { KnowledgeIndex } from './knowledge/knowledge-index.ts';
-export type { ChatEventLog } from './events/chat-event-log.ts';
-export type { RateLimiter } from './rate-limit/rate-limiter.ts';
+export type { Store, TenantRecord, TenantSettings, CreatedTenant, MessageRepository } from './store/store.ts';
+export type { KnowledgeIndex } from './store/knowledge-index.ts';
+export type { ChatEventLog } from './backend/events/chat-event-log.ts';
+export type { RateLimiter } from './backend/rate-limit/rate-limiter.ts';
 export { openStore, type OpenedStore, type OpenStoreOptions } from './store/open-store.ts';
 export { SCOPES, parseScopeClaim } from '@miptech/protocol';
 export { ensureDefaultTenant } from './auth/ensure-default-tenant.ts';

@@ -8,10 +8,10 @@
  * For looking at, not a test: it asserts nothing. The browser tests hold the checks.
  */
 import type { Page } from 'playwright-core';
-import type { AnswerEngine, AnswerPart } from '../../server/src/engines/answer-engine.ts';
+import type { AnswerEngine, AnswerPart } from '@miptech/server';
 import { launchBrowser, type TestBrowser } from '../test/support/browser.ts';
 import { chatDialog, conversation, launcher, messageBox, openPage, screenshotPath, settleAnimations } from '../test/support/widget-page.ts';
-import { startWidgetPlatform, stopKeepingData } from '../test/support/widget-platform.ts';
+import { startWidgetPlatform, stopKeepingData } from '@miptech/testing/widget-platform.ts';
 
 const RICH = `Embedding the assistant takes **one script tag**:
 

@@ -7,7 +7,7 @@ import { browserTest as test, useWidgetTestEnvironment } from './support/widget-
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { createTestAnswerEngine, TEST_SOURCES } from './support/test-answer-engine.ts';
-import { restartOnSamePort, stopKeepingData } from './support/widget-platform.ts';
+import { restartOnSamePort, stopKeepingData } from '@miptech/testing/widget-platform.ts';
 import {
   answerGrowth,
   chatDialog,

@@ -1,4 +1,4 @@
-import { startFromEnv } from '@miptech/server';
+import { startFromEnv } from '@miptech/platform';
 import type { CliCommand } from '../cli-command.ts';
 import { parseOptions } from '../parse-options.ts';
 

@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { testStore } from '../../../../packages/server/test/support/test-platform.ts';
-import { dropSchema, testPostgres, uniqueSchemaName } from '../../../../packages/server/test/store/test-databases.ts';
+import { testStore } from '@miptech/testing/test-platform.ts';
+import { dropSchema, testPostgres, uniqueSchemaName } from '@miptech/testing/test-databases.ts';
 
 export interface CliTestDatabase {
   /** Environment variables selecting the database (merge into the CLI's env). */

@@ -9,8 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStorage, UndeliveredMessageError } from '@miptech/client';
-import { startTestPlatform } from '../../../server/test/support/test-platform.ts';
-import { createScriptedEngine } from '../../../server/test/support/scripted-engine.ts';
+import { startTestPlatform } from '@miptech/testing/test-platform.ts';
+import { createScriptedEngine } from '@miptech/testing/scripted-engine.ts';
 import { nodeClient, waitForSnapshot } from '../support/client-test-helpers.ts';
 import { cuttableWebSocket } from '../support/cuttable-web-socket.ts';
 

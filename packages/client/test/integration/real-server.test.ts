@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStorage, type ChatClient } from '@miptech/client';
-import { startTestPlatform, type TestPlatform } from '../../../server/test/support/test-platform.ts';
-import { createScriptedEngine } from '../../../server/test/support/scripted-engine.ts';
+import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { createScriptedEngine } from '@miptech/testing/scripted-engine.ts';
 import { nodeClient, recordStates, waitForSnapshot } from '../support/client-test-helpers.ts';
 
 /** Every answer names its question, so a test can pair answers with questions. */

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStorage, SESSION_STORAGE_KEY } from '@miptech/client';
-import { api } from '../../../server/test/support/api-client.ts';
-import { startTestPlatform } from '../../../server/test/support/test-platform.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { startTestPlatform } from '@miptech/testing/test-platform.ts';
 import { nodeClient } from '../support/client-test-helpers.ts';
 
 test('session_conflict on chat creation: the stored session id is dropped and a new chat is created once', async (t) => {

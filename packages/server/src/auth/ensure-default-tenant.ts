@@ -9,8 +9,8 @@
  * other added (never removed). Both names reach the same server, so allowing only one of them is
  * never a deliberate choice, and the demo page failed with origin_not_allowed.
  */
-import type { PlatformConfig } from '../config.ts';
-import type { Logger } from '../logger.ts';
+import type { PlatformConfig } from '../base/config.ts';
+import type { Logger } from '../base/logger.ts';
 import type { Store, TenantRecord } from '../store/store.ts';
 import { normalizeOrigin } from './origin-policy.ts';
 

@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { SCOPES } from '@miptech/protocol';
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import type { ChatRecord, TenantRecord } from '../store/store.ts';
 import { isOriginAllowed } from './origin-policy.ts';
 import type { TokenService } from './token-service.ts';

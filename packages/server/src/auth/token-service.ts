@@ -8,9 +8,9 @@
  */
 import { SignJWT } from 'jose';
 import { parseScopeClaim } from '@miptech/protocol';
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import { Hs256VerificationError, checkTimeClaims, verifyHs256Signature, type SignedClaims } from './hs256-verifier.ts';
-import { LruMap } from '../lru-map.ts';
+import { LruMap } from '../base/lru-map.ts';
 
 export interface VerifiedToken {
   tenantId: string;

@@ -11,10 +11,10 @@ import { ERROR_CODES, type ErrorCode, type MessageStatus, type Source } from '@m
 import type { AnswerEngine, ConversationTurn } from '../engines/answer-engine.ts';
 import { passageToSource } from '../engines/cited-sources.ts';
 import { estimateTokens } from '../engines/estimate-tokens.ts';
-import { isAppError } from '../errors.ts';
-import type { ChatEventLog } from '../events/chat-event-log.ts';
-import type { KnowledgeIndex, Passage } from '../knowledge/knowledge-index.ts';
-import type { Logger } from '../logger.ts';
+import { isAppError } from '../base/errors.ts';
+import type { ChatEventLog } from '../backend/events/chat-event-log.ts';
+import type { KnowledgeIndex, Passage } from '../store/knowledge-index.ts';
+import type { Logger } from '../base/logger.ts';
 import { databaseUnavailableError } from '../store/database-unavailable.ts';
 import type { MessageRecord, Store, TenantRecord } from '../store/store.ts';
 

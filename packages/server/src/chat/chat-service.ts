@@ -7,17 +7,17 @@
  */
 import { ERROR_CODES, SCOPES, type ErrorCode } from '@miptech/protocol';
 import { canAccessChat, requireScope, type Principal } from '../auth/principal.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError } from '../base/errors.ts';
 import { newId } from '../store/ids.ts';
 import type { AnswerEngine } from '../engines/answer-engine.ts';
-import type { ChatEventLog } from '../events/chat-event-log.ts';
-import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
-import type { Logger } from '../logger.ts';
-import { enforceRateLimit } from '../rate-limit/enforce-rate-limit.ts';
-import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+import type { ChatEventLog } from '../backend/events/chat-event-log.ts';
+import type { KnowledgeIndex } from '../store/knowledge-index.ts';
+import type { Logger } from '../base/logger.ts';
+import { enforceRateLimit } from '../backend/rate-limit/enforce-rate-limit.ts';
+import type { RateLimiter } from '../backend/rate-limit/rate-limiter.ts';
 import type { ChatRecord, MessageRecord, Store, TenantRecord } from '../store/store.ts';
 import { generateAnswer, type AbortReason, type GenerationDeps } from './answer-generation.ts';
-import type { StopRelay, StopRequest } from './stop-relay.ts';
+import type { StopRelay, StopRequest } from '../backend/stop-relay.ts';
 
 export interface ChatServiceDeps {
   store: Store;

@@ -14,9 +14,9 @@
  * process), the text stored in the row is used instead.
  */
 import { ERROR_CODES, type Source } from '@miptech/protocol';
-import type { ChatEvent, ChatEventLog } from '../events/chat-event-log.ts';
+import type { ChatEvent, ChatEventLog } from '../backend/events/chat-event-log.ts';
 import type { MessageRecord, Store } from '../store/store.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../base/logger.ts';
 
 export interface LeaseSweeperOptions {
   store: Store;

@@ -4,7 +4,7 @@
  * the chat service turns them into frames, stores the result and handles errors.
  */
 import type { Source } from '@miptech/protocol';
-import type { Passage } from '../knowledge/knowledge-index.ts';
+import type { Passage } from '../store/knowledge-index.ts';
 import type { TenantRecord } from '../store/store.ts';
 
 export interface ConversationTurn {

@@ -3,7 +3,7 @@
  * `content_block_delta`, `message_delta`, `message_stop`, `ping`, `error`).
  */
 import type { ErrorCode } from '@miptech/protocol';
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import type { AnswerEngine } from './answer-engine.ts';
 import { endpointUrl } from './endpoint-url.ts';
 import { parseEventJson } from './parse-event-json.ts';

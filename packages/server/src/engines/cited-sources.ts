@@ -3,7 +3,7 @@
  * `response_complete.sources` lists what the answer actually used.
  */
 import type { Source } from '@miptech/protocol';
-import type { Passage } from '../knowledge/knowledge-index.ts';
+import type { Passage } from '../store/knowledge-index.ts';
 
 /** Longest snippet shown to the visitor for a source. */
 const SNIPPET_LENGTH = 240;

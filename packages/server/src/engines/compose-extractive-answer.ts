@@ -5,10 +5,10 @@
  * stitched back together in document order. Lists and code are kept whole because cutting them
  * loses the answer ("add this tag:" without the tag is useless).
  */
-import type { Passage } from '../knowledge/knowledge-index.ts';
+import type { Passage } from '../store/knowledge-index.ts';
 import { parseMarkdownBlocks } from '../knowledge/markdown-blocks.ts';
 import { splitSentences } from '../knowledge/split-sentences.ts';
-import { extractTerms, questionTerms, type QuestionTerm } from '../knowledge/text-terms.ts';
+import { extractTerms, questionTerms, type QuestionTerm } from '../text/text-terms.ts';
 import { expectedAnswerShapes } from './expected-answer-shape.ts';
 
 export interface ComposeOptions {

@@ -6,7 +6,7 @@
  * request at once and ends the stream quietly.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError } from '../base/errors.ts';
 import type { AnswerEngine, AnswerPart, AnswerRequest } from './answer-engine.ts';
 import { citedSources } from './cited-sources.ts';
 import { buildPrompt } from './prompt-builder.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import type { ServerSentEvent } from './sse-parser.ts';
 
 /** The JSON payload of a provider's stream event; a garbled one fails the answer as `ai_unavailable`. */

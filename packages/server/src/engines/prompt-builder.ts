@@ -4,7 +4,7 @@
  * question. Both LLM engines send exactly what this returns, so the model's `[n]` citations can be
  * mapped back to `passages[n - 1]`.
  */
-import type { Passage } from '../knowledge/knowledge-index.ts';
+import type { Passage } from '../store/knowledge-index.ts';
 import type { AnswerRequest, ConversationTurn } from './answer-engine.ts';
 import { estimateTokens } from './estimate-tokens.ts';
 

@@ -4,7 +4,7 @@
  * accounts or internal hosts.
  */
 import { ERROR_CODES, type ErrorCode } from '@miptech/protocol';
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 
 /** The AppError for a non-2xx HTTP status from the provider. */
 export function errorForStatus(status: number, detail: string, retryAfter?: number): AppError {

@@ -11,8 +11,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isOriginAllowed } from '../auth/origin-policy.ts';
-import type { PlatformServices } from './platform-services.ts';
-import { lookupRequestTenant } from './request-identity.ts';
+import type { PlatformServices } from '../transport/platform-services.ts';
+import { lookupRequestTenant } from '../transport/request-identity.ts';
 
 const ALLOWED_HEADERS = 'Content-Type, Authorization, X-Tenant-ID, X-Tenant, Tenant-ID, X-API-Key, X-Request-ID, X-Session-ID';
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';

@@ -7,7 +7,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody, ErrorCode } from '@miptech/protocol';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError } from '../base/errors.ts';
 import { databaseUnavailableError } from '../store/database-unavailable.ts';
 import { RouteMethods } from './route-methods.ts';
 

@@ -4,7 +4,7 @@
  * reported, never coerced silently, and nothing here can throw anything but that AppError.
  */
 import type { ValidationDetail } from '@miptech/protocol';
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 
 /** Deepest nesting accepted in an object field (a deeply nested body would overflow JSON.stringify's stack). */
 export const MAX_JSON_DEPTH = 32;

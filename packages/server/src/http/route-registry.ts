@@ -1,12 +1,10 @@
 /** Every REST route plugin of the platform, registered with the services it needs. */
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors.ts';
-import type { PlatformServices } from './platform-services.ts';
+import type { PlatformServices } from '../transport/platform-services.ts';
 import adminKnowledgeRoutes from './routes/admin-knowledge-routes.ts';
 import chatRoutes from './routes/chat-routes.ts';
 import faviconRoutes from './routes/favicon-routes.ts';
 import healthRoutes from './routes/health-routes.ts';
-import widgetAssetsRoutes from './routes/widget-assets-routes.ts';
 import widgetTokenRoutes from './routes/widget-token-routes.ts';
 
 export async function registerRoutes(app: FastifyInstance, services: PlatformServices): Promise<void> {
@@ -15,11 +13,4 @@ export async function registerRoutes(app: FastifyInstance, services: PlatformSer
   await app.register(widgetTokenRoutes, services);
   await app.register(chatRoutes, services);
   await app.register(adminKnowledgeRoutes, { store: services.store, knowledge: services.knowledge });
-  await app.register(widgetAssetsRoutes, {
-    async getDefaultTenant() {
-      const tenant = await services.tenants.get(services.config.defaultTenantId);
-      if (!tenant) throw new AppError('tenant_not_found');
-      return { id: tenant.id, publishableKey: tenant.publishableKey };
-    },
-  });
 }

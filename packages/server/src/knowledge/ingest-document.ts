@@ -4,7 +4,7 @@
  * nothing and indexes nothing, which makes seeding and re-crawling cheap and idempotent.
  */
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import type { DocumentRecord } from '../store/store.ts';
 import { chunkDocument, type ChunkOptions } from './chunk-document.ts';
 import type { KnowledgeDeps } from './knowledge-deps.ts';

@@ -1,5 +1,5 @@
 import type { DocumentRepository } from '../store/store.ts';
-import type { KnowledgeIndex } from './knowledge-index.ts';
+import type { KnowledgeIndex } from '../store/knowledge-index.ts';
 
 /** What the ingestion functions need: the document rows and the search index (as `openStore` returns them). */
 export interface KnowledgeDeps {

@@ -2,7 +2,7 @@
  * One entry point for every supported format. Markdown, plain text and HTML arrive as text;
  * PDF as bytes (or base64 text over the admin API).
  */
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import type { DocumentSourceType } from '../store/store.ts';
 import { normalizeText } from './normalize-text.ts';
 import type { ParsedDocument } from './parsed-document.ts';

@@ -3,7 +3,7 @@
  * on Node 20). PDFs carry no reliable structure, so the result is paragraphs only: lines are
  * kept, pages are separated by blank lines. Scanned PDFs without a text layer yield no text.
  */
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import type { ParsedDocument } from './parsed-document.ts';
 
 /** Stops a hostile or huge file from keeping the server busy. */

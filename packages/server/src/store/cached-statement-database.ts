@@ -15,7 +15,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
-import { LruMap } from '../lru-map.ts';
+import { LruMap } from '../base/lru-map.ts';
 
 /** Distinct SQL texts kept; the app has a few dozen, the bound stops a text built per call (batch inserts) from growing it. */
 const DEFAULT_CAPACITY = 256;

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import { tenantNotFoundOnForeignKey } from './constraint-violation.ts';
 import type { ChatsTable, StoreDatabase } from './database-schema.ts';
 import { newId } from './ids.ts';

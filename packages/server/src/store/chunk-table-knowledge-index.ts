@@ -4,8 +4,8 @@
  * (FTS5 triggers on SQLite, a generated tsvector column on PostgreSQL). Subclasses only search.
  */
 import type { Kysely } from 'kysely';
-import type { ChunkInput, KnowledgeIndex, Passage } from '../knowledge/knowledge-index.ts';
-import { questionKeywords } from '../knowledge/text-terms.ts';
+import type { ChunkInput, KnowledgeIndex, Passage } from './knowledge-index.ts';
+import { questionKeywords } from '../text/text-terms.ts';
 import type { StoreDatabase } from './database-schema.ts';
 
 /** Rows per INSERT: well below SQLite's bound-parameter limit and PostgreSQL's 65535. */

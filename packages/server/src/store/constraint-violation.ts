@@ -2,7 +2,7 @@
  * Recognises a foreign-key violation from either driver (better-sqlite3 error codes, PostgreSQL
  * SQLSTATE), so repositories can turn "the parent row is missing" into a wire error code.
  */
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 
 export function isForeignKeyViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

@@ -11,7 +11,7 @@
  * exhausted that long is not accepting work either), a pool or driver that was already shut down,
  * and SQLite's busy and cannot-open errors. Causes and aggregated errors are followed (bounded).
  */
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError } from '../base/errors.ts';
 
 /** Seconds a client is told to wait before retrying. */
 export const DATABASE_RETRY_AFTER_SECONDS = 2;

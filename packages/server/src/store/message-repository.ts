@@ -1,6 +1,6 @@
 import type { Source } from '@miptech/protocol';
 import type { Kysely, Selectable } from 'kysely';
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import { isForeignKeyViolation } from './constraint-violation.ts';
 import type { MessagesTable, StoreDatabase } from './database-schema.ts';
 import { newId } from './ids.ts';

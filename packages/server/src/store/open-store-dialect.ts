@@ -1,7 +1,7 @@
 /**
  * The dialect factory: the one place that picks SQLite or PostgreSQL from a database URL.
  */
-import { parseDatabaseUrl } from './database-url.ts';
+import { parseDatabaseUrl } from '../base/database-url.ts';
 import { openPostgresDialect } from './postgres-store-dialect.ts';
 import { openSqliteDialect } from './sqlite-store-dialect.ts';
 import type { StoreDialect } from './store-dialect.ts';

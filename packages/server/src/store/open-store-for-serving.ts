@@ -16,11 +16,11 @@
  * returns (callers see no difference from openStore), and one that refuses for good fails the
  * start before anything listens.
  */
-import { AppError, isAppError } from '../errors.ts';
-import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
-import type { Logger } from '../logger.ts';
+import { AppError, isAppError } from '../base/errors.ts';
+import type { KnowledgeIndex } from './knowledge-index.ts';
+import type { Logger } from '../base/logger.ts';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-unavailable.ts';
-import { parseDatabaseUrl } from './database-url.ts';
+import { parseDatabaseUrl } from '../base/database-url.ts';
 import { openStore, type OpenStoreOptions, type OpenedStore } from './open-store.ts';
 import type { DatabaseHealth, Store } from './store.ts';
 

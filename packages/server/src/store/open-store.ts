@@ -2,7 +2,7 @@
  * Opening the database: picks the dialect from the URL, applies pending migrations (unless
  * told not to) and returns the Store and the KnowledgeIndex over one connection pool.
  */
-import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
+import type { KnowledgeIndex } from './knowledge-index.ts';
 import { openStoreDialect, type StoreDialectOptions } from './open-store-dialect.ts';
 import { SqlStore } from './sql-store.ts';
 import { migrateToLatest } from './store-migrations.ts';

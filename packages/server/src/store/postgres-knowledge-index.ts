@@ -4,7 +4,7 @@
  * reads it as plain text, so query syntax in a question has no effect; the terms are OR-ed.
  */
 import { sql } from 'kysely';
-import type { Passage } from '../knowledge/knowledge-index.ts';
+import type { Passage } from './knowledge-index.ts';
 import { ChunkTableKnowledgeIndex, type ChunkHit } from './chunk-table-knowledge-index.ts';
 
 /** ts_rank_cd weights for the D, C, B, A labels: body, (unused), heading, title. */

@@ -15,7 +15,7 @@
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import { PostgresKnowledgeIndex } from './postgres-knowledge-index.ts';
 import { postgresSearchMigration } from './postgres-search-migration.ts';
 import type { StoreDatabase } from './database-schema.ts';

@@ -3,7 +3,7 @@
  * than one in a heading, and that more than one in the body.
  */
 import { sql } from 'kysely';
-import type { ChunkInput, Passage } from '../knowledge/knowledge-index.ts';
+import type { ChunkInput, Passage } from './knowledge-index.ts';
 import { ChunkTableKnowledgeIndex, type ChunkHit } from './chunk-table-knowledge-index.ts';
 import { prepareQuery } from './prepared-query.ts';
 

@@ -4,7 +4,7 @@
  * against `db`.
  */
 import type { ColumnDataType, Expression, Kysely, Migration } from 'kysely';
-import type { KnowledgeIndex } from '../knowledge/knowledge-index.ts';
+import type { KnowledgeIndex } from './knowledge-index.ts';
 import type { StoreDatabase } from './database-schema.ts';
 
 /** A column type the shared migration can pass to Kysely's `addColumn`. */

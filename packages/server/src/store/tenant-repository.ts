@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import { AppError } from '../errors.ts';
+import { AppError } from '../base/errors.ts';
 import type { StoreDatabase, TenantsTable } from './database-schema.ts';
 import { defaultTenantSettings, mergeTenantSettings } from './default-tenant-settings.ts';
 import type { CreateTenantInput, CreatedTenant, TenantRecord, TenantRepository, TenantSettings } from './store.ts';

@@ -2,7 +2,7 @@
  * Sockets of this node grouped by chat. Each chat with at least one local socket holds exactly
  * one subscription to the event log; an event is encoded once and handed to every member.
  */
-import type { ChatEvent, ChatEventLog } from '../events/chat-event-log.ts';
+import type { ChatEvent, ChatEventLog } from '../backend/events/chat-event-log.ts';
 import { ChatEventEncoder } from './frame-encoder.ts';
 
 export interface RoomMember {

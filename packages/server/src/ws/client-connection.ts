@@ -27,18 +27,18 @@ import {
   type UserMessageFrame,
 } from '@miptech/protocol';
 import { requireScope, resolvePrincipal, type Principal } from '../auth/principal.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError } from '../base/errors.ts';
 import { databaseUnavailableError } from '../store/database-unavailable.ts';
-import type { ChatEvent } from '../events/chat-event-log.ts';
-import type { PlatformServices } from '../http/platform-services.ts';
-import { enforceChatCreationLimit } from '../rate-limit/enforce-chat-creation-limit.ts';
-import { TENANT_ID_PATTERN } from '../http/request-identity.ts';
-import { readSessionCookie } from '../http/visitor-session-cookie.ts';
-import { clientAddress, type ProxyTrust } from '../http/client-address.ts';
+import type { ChatEvent } from '../backend/events/chat-event-log.ts';
+import type { PlatformServices } from '../transport/platform-services.ts';
+import { enforceChatCreationLimit } from '../backend/rate-limit/enforce-chat-creation-limit.ts';
+import { TENANT_ID_PATTERN } from '../transport/request-identity.ts';
+import { readSessionCookie } from '../transport/visitor-session-cookie.ts';
+import { clientAddress, type ProxyTrust } from '../transport/client-address.ts';
 import { toStoredResponseComplete } from '../chat/wire-resources.ts';
 import type { ChatRecord, TenantRecord } from '../store/store.ts';
 import type { ChatRooms, RoomMember } from './chat-rooms.ts';
-import { CATCH_UP_WINDOW_MS } from './delivered-answer-ends.ts';
+import { CATCH_UP_WINDOW_MS } from '../backend/delivered-answer-ends.ts';
 import { chatEventPrefix, completeFrame, encodeDirectFrame, type DirectFrame } from './frame-encoder.ts';
 
 type State = 'resolving' | 'awaiting_join' | 'joining' | 'joined' | 'closed';

@@ -5,7 +5,7 @@
  * appends its own `,"event_ts":N}` — the hot path of a broadcast is one string concatenation.
  */
 import type { ServerFrameType } from '@miptech/protocol';
-import type { ChatEvent } from '../events/chat-event-log.ts';
+import type { ChatEvent } from '../backend/events/chat-event-log.ts';
 
 /**
  * The serialised chat event without its closing brace: the same text as serialising

@@ -6,9 +6,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api } from '../support/api-client.ts';
-import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin, connectWs, type WsTestClient } from '../support/ws-test-client.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin, connectWs, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 
 let tp: TestPlatform;
 

@@ -1,7 +1,7 @@
 /**
  * The client address behind a proxy (TRUST_PROXY), the same for REST and the WebSocket handshake:
  * rate limits count real visitors, a forged X-Forwarded-For changes nothing, and visitors behind
- * the same proxy do not share one budget. The proxy is a real one (test/support/forwarding-proxy.ts,
+ * the same proxy do not share one budget. The proxy is a real one (@miptech/testing/forwarding-proxy.ts,
  * nginx's `$proxy_add_x_forwarded_for`); the visitors are real peers on 127.0.0.2 / 127.0.0.3.
  */
 import { after, describe, test } from 'node:test';
@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config.ts';
-import { startForwardingProxy, requestFrom } from '../support/forwarding-proxy.ts';
-import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectWs } from '../support/ws-test-client.ts';
+import { ConfigError, loadConfig } from '../../src/base/config.ts';
+import { startForwardingProxy, requestFrom } from '@miptech/testing/forwarding-proxy.ts';
+import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectWs } from '@miptech/testing/ws-test-client.ts';
 
 const VISITOR_A = '127.0.0.2';
 const VISITOR_B = '127.0.0.3';

@@ -6,10 +6,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shouldReconnect } from '@miptech/protocol';
-import { api } from '../support/api-client.ts';
-import { createScriptedEngine } from '../support/scripted-engine.ts';
-import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin, connectWs, type WsTestClient } from '../support/ws-test-client.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { createScriptedEngine } from '@miptech/testing/scripted-engine.ts';
+import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin, connectWs, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 
 describe('development mode (WIDGET_JWT_REQUIRED=false, WS_JWT_REQUIRED=false)', () => {
   test('a client without a token creates a chat, joins and gets an answer', async (t) => {

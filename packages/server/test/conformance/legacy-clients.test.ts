@@ -3,9 +3,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api } from '../support/api-client.ts';
-import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin, connectWs, type WsTestClient } from '../support/ws-test-client.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin, connectWs, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 
 let tp: TestPlatform;
 
@@ -65,7 +65,7 @@ describe('live website widget ("realtime v1", WebSocket only)', () => {
   });
 
   test('identical chunks still get distinct, strictly increasing event_ts', async (t) => {
-    const { createScriptedEngine } = await import('../support/scripted-engine.ts');
+    const { createScriptedEngine } = await import('@miptech/testing/scripted-engine.ts');
     const own = await startTestPlatform({ overrides: { engine: createScriptedEngine({ chunks: [' the', ' the', ' the', ' the'] }) } });
     t.after(() => own.close());
     const ws = await connectWs(own.wsUrl(), { origin: ALLOWED_TEST_ORIGIN });

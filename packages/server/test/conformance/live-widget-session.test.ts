@@ -6,10 +6,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api } from '../support/api-client.ts';
-import { startForwardingProxy } from '../support/forwarding-proxy.ts';
-import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectWs, type WsTestClient } from '../support/ws-test-client.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { startForwardingProxy } from '@miptech/testing/forwarding-proxy.ts';
+import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectWs, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 
 /** The envelope keys the live widget adds to every frame. */
 function liveWidgetFrame(type: string, data: Record<string, unknown>) {

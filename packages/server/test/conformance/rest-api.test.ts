@@ -5,9 +5,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Store } from '../../src/store/store.ts';
-import { api } from '../support/api-client.ts';
-import { connectAndJoin, connectWs } from '../support/ws-test-client.ts';
-import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { connectAndJoin, connectWs } from '@miptech/testing/ws-test-client.ts';
+import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
 
 let tp: TestPlatform;
 

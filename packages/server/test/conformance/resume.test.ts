@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api } from '../support/api-client.ts';
-import { createScriptedEngine } from '../support/scripted-engine.ts';
-import { startTestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin } from '../support/ws-test-client.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { createScriptedEngine } from '@miptech/testing/scripted-engine.ts';
+import { startTestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin } from '@miptech/testing/ws-test-client.ts';
 
 test('a socket that drops mid-answer resumes with last_seq and receives every chunk exactly once', async (t) => {
   const chunks = Array.from({ length: 30 }, (_, i) => ` c${i}`);

@@ -4,9 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { api } from '../support/api-client.ts';
-import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin } from '../support/ws-test-client.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin } from '@miptech/testing/ws-test-client.ts';
 
 let tp: TestPlatform;
 let publishableKey: string;

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestPlatform } from '../support/test-platform.ts';
-import { connectWs } from '../support/ws-test-client.ts';
+import { startTestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectWs } from '@miptech/testing/ws-test-client.ts';
 
 const LIMIT = 5 * 1024 * 1024;
 const HEADROOM = 4 * 1024 * 1024;

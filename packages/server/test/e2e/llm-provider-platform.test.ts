@@ -8,12 +8,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FakeProviderServer, RecordedRequest } from '../support/fake-llm-server.ts';
-import { startFakeOpenAiServer } from '../support/fake-openai-server.ts';
-import { startFakeAnthropicServer } from '../support/fake-anthropic-server.ts';
-import { api } from '../support/api-client.ts';
-import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '../support/ws-test-client.ts';
+import type { FakeProviderServer, RecordedRequest } from '@miptech/testing/fake-llm-server.ts';
+import { startFakeOpenAiServer } from '@miptech/testing/fake-openai-server.ts';
+import { startFakeAnthropicServer } from '@miptech/testing/fake-anthropic-server.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 
 const SHIPPING_DOC = [
   '# Shipping',

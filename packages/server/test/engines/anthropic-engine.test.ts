@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAnthropicEngine } from '../../src/engines/anthropic-engine.ts';
-import { startFakeAnthropicServer, type FakeProviderServer } from '../support/fake-anthropic-server.ts';
+import { startFakeAnthropicServer, type FakeProviderServer } from '@miptech/testing/fake-anthropic-server.ts';
 import { collectAnswer, makeRequest, makeTenant } from './engine-fixtures.ts';
 
 let server: FakeProviderServer;

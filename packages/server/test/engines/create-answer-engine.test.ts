@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAnswerEngine, type EngineConfig } from '../../src/engines/create-answer-engine.ts';
-import { startFakeAnthropicServer } from '../support/fake-anthropic-server.ts';
-import { startFakeOpenAiServer } from '../support/fake-openai-server.ts';
+import { startFakeAnthropicServer } from '@miptech/testing/fake-anthropic-server.ts';
+import { startFakeOpenAiServer } from '@miptech/testing/fake-openai-server.ts';
 import { collectAnswer, makeRequest } from './engine-fixtures.ts';
 
 const base: EngineConfig = { llmProvider: 'extractive', llmTimeoutMs: 5000, extractiveChunkDelayMs: 0 };

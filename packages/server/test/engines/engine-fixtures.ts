@@ -1,8 +1,8 @@
 /** Shared fixtures of the engine tests: a tenant, passages, requests, and a collector of parts. */
 import type { Source } from '@miptech/protocol';
 import type { AnswerEngine, AnswerPart, AnswerRequest, ConversationTurn } from '../../src/engines/answer-engine.ts';
-import { isAppError, type AppError } from '../../src/errors.ts';
-import type { Passage } from '../../src/knowledge/knowledge-index.ts';
+import { isAppError, type AppError } from '../../src/base/errors.ts';
+import type { Passage } from '../../src/store/knowledge-index.ts';
 import type { TenantLlmSettings, TenantRecord } from '../../src/store/store.ts';
 
 export function makeTenant(llm: TenantLlmSettings = {}): TenantRecord {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import type { AnswerEngine } from '../../src/engines/answer-engine.ts';
 import { createAnthropicEngine } from '../../src/engines/anthropic-engine.ts';
 import { createOpenAiCompatibleEngine } from '../../src/engines/openai-compatible-engine.ts';
-import { startFakeAnthropicServer } from '../support/fake-anthropic-server.ts';
-import type { FakeProviderServer, RecordedRequest } from '../support/fake-llm-server.ts';
-import { startFakeOpenAiServer } from '../support/fake-openai-server.ts';
+import { startFakeAnthropicServer } from '@miptech/testing/fake-anthropic-server.ts';
+import type { FakeProviderServer, RecordedRequest } from '@miptech/testing/fake-llm-server.ts';
+import { startFakeOpenAiServer } from '@miptech/testing/fake-openai-server.ts';
 import { collectAnswer, makeRequest, within } from './engine-fixtures.ts';
 
 type FakeProvider = FakeProviderServer;

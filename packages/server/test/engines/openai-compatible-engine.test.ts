@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOpenAiCompatibleEngine } from '../../src/engines/openai-compatible-engine.ts';
-import { startFakeOpenAiServer, type FakeProviderServer } from '../support/fake-openai-server.ts';
+import { startFakeOpenAiServer, type FakeProviderServer } from '@miptech/testing/fake-openai-server.ts';
 import { collectAnswer, makeRequest, makeTenant } from './engine-fixtures.ts';
 
 let server: FakeProviderServer;

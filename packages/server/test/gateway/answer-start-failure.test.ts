@@ -4,11 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppError } from '../../src/errors.ts';
+import { AppError } from '../../src/base/errors.ts';
 import type { MessageRepository } from '../../src/store/store.ts';
-import { createScriptedEngine } from '../support/scripted-engine.ts';
-import { startTestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin } from '../support/ws-test-client.ts';
+import { createScriptedEngine } from '@miptech/testing/scripted-engine.ts';
+import { startTestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin } from '@miptech/testing/ws-test-client.ts';
 
 test('a failure to start the answer ends with error and a terminal response_complete; the resend is answered', async (t) => {
   const tp = await startTestPlatform({ overrides: { engine: createScriptedEngine({ chunks: ['Second ', 'try.'] }) } });

@@ -6,11 +6,11 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, type ApiResponse } from '../support/api-client.ts';
-import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin, connectWs } from '../support/ws-test-client.ts';
+import { api, type ApiResponse } from '@miptech/testing/api-client.ts';
+import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin, connectWs } from '@miptech/testing/ws-test-client.ts';
 import { startPostgresRelay } from '../store/tcp-relay.ts';
-import { dropSchema, testPostgres, uniqueSchemaName } from '../store/test-databases.ts';
+import { dropSchema, testPostgres, uniqueSchemaName } from '@miptech/testing/test-databases.ts';
 
 const { url, skip } = testPostgres();
 const databaseUrl = url ?? '';

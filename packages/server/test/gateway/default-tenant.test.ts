@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api } from '../support/api-client.ts';
-import { startTestPlatform } from '../support/test-platform.ts';
-import { connectWs } from '../support/ws-test-client.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { startTestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectWs } from '@miptech/testing/ws-test-client.ts';
 
 // startTestPlatform sets PUBLIC_URL=http://localhost:8000.
 const LOCALHOST = 'http://localhost:8000';

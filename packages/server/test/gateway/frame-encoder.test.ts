@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatEvent } from '../../src/events/chat-event-log.ts';
+import type { ChatEvent } from '../../src/backend/events/chat-event-log.ts';
 import { ChatEventEncoder, chatEventPrefix, completeFrame } from '../../src/ws/frame-encoder.ts';
 
 const base: ChatEvent = {

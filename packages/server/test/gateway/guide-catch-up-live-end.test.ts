@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChatEventLog } from '../../src/events/chat-event-log.ts';
+import type { ChatEventLog } from '../../src/backend/events/chat-event-log.ts';
 import type { AnswerEngine, AnswerPart, AnswerRequest } from '../../src/engines/answer-engine.ts';
-import { manualGate } from '../support/scripted-engine.ts';
-import { startTestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin, type WsTestClient } from '../support/ws-test-client.ts';
+import { manualGate } from '@miptech/testing/scripted-engine.ts';
+import { startTestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 import { waitFor } from '../scale/helpers/wait-for.ts';
 
 /** One part, then the rest once the test opens `gate`. */

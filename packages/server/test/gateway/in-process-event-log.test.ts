@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChatEvent } from '../../src/events/chat-event-log.ts';
-import { createInProcessEventLog, estimateEventBytes } from '../../src/events/in-process-event-log.ts';
+import type { ChatEvent } from '../../src/backend/events/chat-event-log.ts';
+import { createInProcessEventLog, estimateEventBytes } from '../../src/backend/events/in-process-event-log.ts';
 import { LeaseSweeper } from '../../src/chat/lease-sweeper.ts';
 import { openStore } from '../../src/store/open-store.ts';
 

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger, redactUrl } from '../../src/logger.ts';
-import { api } from '../support/api-client.ts';
-import { startTestPlatform } from '../support/test-platform.ts';
-import { connectWs } from '../support/ws-test-client.ts';
+import { createLogger, redactUrl } from '../../src/base/logger.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { startTestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectWs } from '@miptech/testing/ws-test-client.ts';
 
 test('redactUrl masks credential-like query values only', () => {
   assert.equal(redactUrl('/api/v1/ws/chat?tenant_id=t&token=abc&x=1'), '/api/v1/ws/chat?tenant_id=t&token=[REDACTED]&x=1');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LruMap } from '../../src/lru-map.ts';
+import { LruMap } from '../../src/base/lru-map.ts';
 
 describe('LruMap', () => {
   it('drops the least recently used entry when full; a read counts as a use', () => {

@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { within } from '../engines/engine-fixtures.ts';
-import { createScriptedEngine } from '../support/scripted-engine.ts';
-import { startTestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin } from '../support/ws-test-client.ts';
+import { createScriptedEngine } from '@miptech/testing/scripted-engine.ts';
+import { startTestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin } from '@miptech/testing/ws-test-client.ts';
 
 function rawSocket(port: number) {
   const socket = net.connect(port, '127.0.0.1');

@@ -6,10 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { holdNextAnswerStart } from '../support/hold-answer-start.ts';
-import { createScriptedEngine, type ScriptedEngine } from '../support/scripted-engine.ts';
-import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '../support/ws-test-client.ts';
+import { holdNextAnswerStart } from '@miptech/testing/hold-answer-start.ts';
+import { createScriptedEngine, type ScriptedEngine } from '@miptech/testing/scripted-engine.ts';
+import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 
 const CHUNKS = ['One', ' two', ' three.'];
 

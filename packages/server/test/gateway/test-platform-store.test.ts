@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { api } from '../support/api-client.ts';
-import { startTestPlatform, testStore } from '../support/test-platform.ts';
-import { testPostgres } from '../store/test-databases.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { startTestPlatform, testStore } from '@miptech/testing/test-platform.ts';
+import { testPostgres } from '@miptech/testing/test-databases.ts';
 
 const { url: postgresUrl, skip: skipPostgres } = testPostgres();
 const databaseUrl = postgresUrl ?? '';

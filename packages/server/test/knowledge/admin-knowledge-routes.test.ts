@@ -5,8 +5,8 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, type ApiResponse } from '../support/api-client.ts';
-import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
+import { api, type ApiResponse } from '@miptech/testing/api-client.ts';
+import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
 import { makeTestPdf } from './make-test-pdf.ts';
 
 /** The route's default upload limit (10 MiB), which the platform does not change. */

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crawlSite, type CrawlSiteOptions } from '../../src/knowledge/crawl-site.ts';
-import type { KnowledgeIndex } from '../../src/knowledge/knowledge-index.ts';
+import type { KnowledgeIndex } from '../../src/store/knowledge-index.ts';
 import { parseRobotsTxt } from '../../src/knowledge/robots-txt.ts';
 import type { Store } from '../../src/store/store.ts';
-import { testDatabaseTargets, type TestDatabase } from '../store/test-databases.ts';
+import { testDatabaseTargets, type TestDatabase } from '@miptech/testing/test-databases.ts';
 import { makeTestPdf } from './make-test-pdf.ts';
 
 interface Page {

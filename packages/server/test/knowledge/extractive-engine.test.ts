@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AnswerPart, AnswerRequest } from '../../src/engines/answer-engine.ts';
 import { createExtractiveEngine, splitIntoWordChunks } from '../../src/engines/extractive-engine.ts';
 import { detectSmallTalk } from '../../src/engines/small-talk.ts';
-import type { Passage } from '../../src/knowledge/knowledge-index.ts';
+import type { Passage } from '../../src/store/knowledge-index.ts';
 import { collectAnswer, makeTenant, within } from '../engines/engine-fixtures.ts';
 
 const tenant = makeTenant();

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateKnowledge } from '../../eval/evaluate-knowledge.ts';
-import { testPostgres } from '../store/test-databases.ts';
-import { testStore } from '../support/test-platform.ts';
+import { testPostgres } from '@miptech/testing/test-databases.ts';
+import { testStore } from '@miptech/testing/test-platform.ts';
 
 // A quality floor, not a benchmark: the numbers are deterministic for a given code, fixture and
 // store, so a drop means retrieval or answer composition got worse (see `npm run eval` for

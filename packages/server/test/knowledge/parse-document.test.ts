@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatFromName, parseDocumentSource } from '../../src/knowledge/parse-document.ts';
 import { parseHtml } from '../../src/knowledge/parse-html.ts';
-import { AppError } from '../../src/errors.ts';
+import { AppError } from '../../src/base/errors.ts';
 import { makeTestPdf } from './make-test-pdf.ts';
 
 const page = `<!doctype html>

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AnswerPart } from '../../src/engines/answer-engine.ts';
 import { createExtractiveEngine } from '../../src/engines/extractive-engine.ts';
-import type { KnowledgeIndex } from '../../src/knowledge/knowledge-index.ts';
+import type { KnowledgeIndex } from '../../src/store/knowledge-index.ts';
 import { seedDefaultKnowledge } from '../../src/knowledge/seed-default-knowledge.ts';
 import type { Store, TenantRecord } from '../../src/store/store.ts';
-import { testDatabaseTargets, type TestDatabase } from '../store/test-databases.ts';
+import { testDatabaseTargets, type TestDatabase } from '@miptech/testing/test-databases.ts';
 
 const repositoryDocs = resolve(import.meta.dirname, '../../../../docs');
 

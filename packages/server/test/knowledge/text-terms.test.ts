@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { composeExtractiveAnswer } from '../../src/engines/compose-extractive-answer.ts';
 import { expectedAnswerShapes } from '../../src/engines/expected-answer-shape.ts';
-import type { Passage } from '../../src/knowledge/knowledge-index.ts';
-import { extractTerms, questionKeywords, questionTerms, stemTerm } from '../../src/knowledge/text-terms.ts';
+import type { Passage } from '../../src/store/knowledge-index.ts';
+import { extractTerms, questionKeywords, questionTerms, stemTerm } from '../../src/text/text-terms.ts';
 
 test('stemming lets word forms meet', () => {
   assert.equal(stemTerm('reconnects'), stemTerm('reconnect'));

@@ -5,10 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api } from '../support/api-client.ts';
-import { createScriptedEngine } from '../support/scripted-engine.ts';
-import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin } from '../support/ws-test-client.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { createScriptedEngine } from '@miptech/testing/scripted-engine.ts';
+import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin } from '@miptech/testing/ws-test-client.ts';
 import type { MessageRepository } from '../../src/store/store.ts';
 import { deleteKeys, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
 

@@ -12,12 +12,12 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { AnswerEngine, AnswerPart, AnswerRequest } from '../../src/engines/answer-engine.ts';
 import type { MessageRepository } from '../../src/store/store.ts';
-import { CATCH_UP_WINDOW_MS } from '../../src/ws/delivered-answer-ends.ts';
-import { RedisDeliveredAnswerEnds } from '../../src/ws/redis-delivered-answer-ends.ts';
-import { manualGate } from '../support/scripted-engine.ts';
-import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '../support/ws-test-client.ts';
-import { testDatabaseTargets, type TestDatabase } from '../store/test-databases.ts';
+import { CATCH_UP_WINDOW_MS } from '../../src/backend/delivered-answer-ends.ts';
+import { RedisDeliveredAnswerEnds } from '../../src/backend/redis-delivered-answer-ends.ts';
+import { manualGate } from '@miptech/testing/scripted-engine.ts';
+import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
+import { testDatabaseTargets, type TestDatabase } from '@miptech/testing/test-databases.ts';
 import { deleteKeys, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 

@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LeaseSweeper } from '../../src/chat/lease-sweeper.ts';
-import { RedisChatEventLog } from '../../src/events/redis-event-log.ts';
-import type { ChatEvent } from '../../src/events/chat-event-log.ts';
+import { RedisChatEventLog } from '../../src/backend/events/redis-event-log.ts';
+import type { ChatEvent } from '../../src/backend/events/chat-event-log.ts';
 import type { MessageRecord, Store } from '../../src/store/store.ts';
-import { testDatabaseTargets, type TestDatabase } from '../store/test-databases.ts';
+import { testDatabaseTargets, type TestDatabase } from '@miptech/testing/test-databases.ts';
 import { deleteKeys, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 

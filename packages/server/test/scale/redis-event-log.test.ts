@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { RedisChatEventLog, type RedisChatEventLogOptions } from '../../src/events/redis-event-log.ts';
-import type { ChatEvent } from '../../src/events/chat-event-log.ts';
+import { RedisChatEventLog, type RedisChatEventLogOptions } from '../../src/backend/events/redis-event-log.ts';
+import type { ChatEvent } from '../../src/backend/events/chat-event-log.ts';
 import { deleteKeys, PrivateRedis, PRIVATE_REDIS_SKIP, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 

@@ -5,9 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { api } from '../support/api-client.ts';
-import { connectAndJoin, type WsTestClient } from '../support/ws-test-client.ts';
+import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { connectAndJoin, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 import { PrivateRedis, PRIVATE_REDIS_SKIP } from './helpers/test-redis.ts';
 import { waitFor } from './helpers/wait-for.ts';
 

@@ -2,14 +2,14 @@
  * The scale-out proof as a test: PostgreSQL, Redis, nginx and three platform node processes on
  * 127.0.0.1; 50 @miptech/client visitors converse through nginx while every node is restarted
  * (SIGTERM, start again), then one node is SIGKILLed mid-answer. See
- * scripts/cluster/rolling-deploy-scenario.ts; `node --import tsx scripts/cluster/run-rolling-deploy.ts`
+ * packages/testing/src/cluster/rolling-deploy-scenario.ts; `node --import tsx packages/testing/src/cluster/run-rolling-deploy.ts`
  * prints the same figures.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { runRollingDeployScenario } from '../../../../scripts/cluster/rolling-deploy-scenario.ts';
-import { testPostgres } from '../store/test-databases.ts';
+import { runRollingDeployScenario } from '@miptech/testing/cluster/rolling-deploy-scenario.ts';
+import { testPostgres } from '@miptech/testing/test-databases.ts';
 import { REDIS_SKIP_REASON, testRedisUrl } from './helpers/test-redis.ts';
 
 const postgresUrl = testPostgres().url;

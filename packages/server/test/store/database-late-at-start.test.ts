@@ -8,12 +8,12 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPlatform } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { api } from '../support/api-client.ts';
-import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '../support/test-platform.ts';
-import { connectAndJoin, connectWs } from '../support/ws-test-client.ts';
+import { loadConfig } from '../../src/base/config.ts';
+import { api } from '@miptech/testing/api-client.ts';
+import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
+import { connectAndJoin, connectWs } from '@miptech/testing/ws-test-client.ts';
 import { startPostgresRelay } from './tcp-relay.ts';
-import { dropSchema, testPostgres, uniqueSchemaName } from './test-databases.ts';
+import { dropSchema, testPostgres, uniqueSchemaName } from '@miptech/testing/test-databases.ts';
 
 const { url, skip } = testPostgres();
 const databaseUrl = url ?? '';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { KnowledgeIndex } from '../../src/knowledge/knowledge-index.ts';
+import type { KnowledgeIndex } from '../../src/store/knowledge-index.ts';
 import type { Store, UpsertDocumentInput } from '../../src/store/store.ts';
-import { testDatabaseTargets, type TestDatabase } from './test-databases.ts';
+import { testDatabaseTargets, type TestDatabase } from '@miptech/testing/test-databases.ts';
 
 const TENANT = 'kb-tenant';
 

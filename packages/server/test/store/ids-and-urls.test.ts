@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDatabaseUrl } from '../../src/store/database-url.ts';
+import { parseDatabaseUrl } from '../../src/base/database-url.ts';
 import { newId } from '../../src/store/ids.ts';
 
 describe('newId', () => {

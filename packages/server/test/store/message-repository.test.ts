@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MessageRecord, Store } from '../../src/store/store.ts';
-import { testDatabaseTargets, type TestDatabase } from './test-databases.ts';
+import { testDatabaseTargets, type TestDatabase } from '@miptech/testing/test-databases.ts';
 
 const FINISHED = {
   status: 'complete' as const,

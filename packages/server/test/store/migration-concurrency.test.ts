@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openStoreDialect } from '../../src/store/open-store-dialect.ts';
 import { migrateToLatest, schemaIsCurrent } from '../../src/store/store-migrations.ts';
-import { dropSchema, testDatabaseTargets, uniqueSchemaName } from './test-databases.ts';
+import { dropSchema, testDatabaseTargets, uniqueSchemaName } from '@miptech/testing/test-databases.ts';
 
 const [, postgres] = testDatabaseTargets();
 

@@ -6,7 +6,7 @@ import { openStoreDialect } from '../../src/store/open-store-dialect.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { migrateToLatest, storeMigrations } from '../../src/store/store-migrations.ts';
 import { startPostgresRelay, startRelay } from './tcp-relay.ts';
-import { dropSchema, testDatabaseTargets, uniqueSchemaName, type TestDatabase } from './test-databases.ts';
+import { dropSchema, testDatabaseTargets, uniqueSchemaName, type TestDatabase } from '@miptech/testing/test-databases.ts';
 
 for (const target of testDatabaseTargets()) {
   describe(`migrations and health (${target.dialect})`, { skip: target.skip }, () => {

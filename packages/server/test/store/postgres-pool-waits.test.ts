@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { sql } from 'kysely';
 import { openPostgresDialect } from '../../src/store/postgres-store-dialect.ts';
 import { databaseUnavailableError } from '../../src/store/database-unavailable.ts';
-import { dropSchema, testPostgres, uniqueSchemaName } from './test-databases.ts';
+import { dropSchema, testPostgres, uniqueSchemaName } from '@miptech/testing/test-databases.ts';
 
 const { url, skip } = testPostgres();
 const databaseUrl = url ?? '';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { defaultTenantSettings } from '../../src/store/default-tenant-settings.ts';
 import type { Store } from '../../src/store/store.ts';
-import { testDatabaseTargets, type TestDatabase } from './test-databases.ts';
+import { testDatabaseTargets, type TestDatabase } from '@miptech/testing/test-databases.ts';
 
 for (const target of testDatabaseTargets()) {
   describe(`tenants and chats (${target.dialect})`, { skip: target.skip }, () => {

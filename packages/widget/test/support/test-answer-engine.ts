@@ -3,7 +3,7 @@
  * a test can watch it grow) and reports sources. A question containing "hostile" gets an answer full
  * of HTML and unsafe links, to prove the widget renders them as inert text.
  */
-import type { AnswerEngine, AnswerPart, AnswerRequest } from '../../../server/src/engines/answer-engine.ts';
+import type { AnswerEngine, AnswerPart, AnswerRequest } from '@miptech/server';
 
 export const FRIENDLY_ANSWER =
   'You embed the widget with **one script tag**:\n\n1. Copy the tag from the demo page.\n2. Paste it before `</body>`.\n\nSee the [widget guide](https://docs.example.com/widget) for options.';

@@ -9,9 +9,9 @@
  */
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import type { StartTestPlatformOptions } from '../../../server/test/support/test-platform.ts';
+import type { StartTestPlatformOptions } from '@miptech/testing/test-platform.ts';
 import { CHROMIUM_PATH, launchBrowser, type TestBrowser } from './browser.ts';
-import { startWidgetPlatform, type TestPlatform } from './widget-platform.ts';
+import { startWidgetPlatform, type TestPlatform } from '@miptech/testing/widget-platform.ts';
 
 export interface WidgetTestEnvironment {
   /** The running platform; tests that restart it assign the new one here. */

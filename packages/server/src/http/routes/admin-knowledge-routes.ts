@@ -12,8 +12,8 @@
  *   GET    /api/v1/admin/search?q=…       what retrieval returns for a question
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { AppError } from '../../errors.ts';
-import type { KnowledgeIndex } from '../../knowledge/knowledge-index.ts';
+import { AppError } from '../../base/errors.ts';
+import type { KnowledgeIndex } from '../../store/knowledge-index.ts';
 import { DOCUMENT_FORMATS } from '../../knowledge/parse-document.ts';
 import { ingestDocument } from '../../knowledge/ingest-document.ts';
 import { reindexDocuments } from '../../knowledge/reindex-documents.ts';

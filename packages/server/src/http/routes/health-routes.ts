@@ -5,8 +5,8 @@
  * down (so a load balancer stops sending traffic before the sockets close).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { AppError } from '../../errors.ts';
-import type { PlatformServices } from '../platform-services.ts';
+import { AppError } from '../../base/errors.ts';
+import type { PlatformServices } from '../../transport/platform-services.ts';
 
 const healthRoutes: FastifyPluginAsync<PlatformServices> = async (app, services) => {
   const healthy = async () => ({ status: 'healthy', version: services.config.version });

@@ -9,11 +9,11 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { SCOPES, type WidgetTokenResponse } from '@miptech/protocol';
 import { isOriginAllowed } from '../../auth/origin-policy.ts';
-import { AppError } from '../../errors.ts';
-import { enforceRateLimit } from '../../rate-limit/enforce-rate-limit.ts';
+import { AppError } from '../../base/errors.ts';
+import { enforceRateLimit } from '../../backend/rate-limit/enforce-rate-limit.ts';
 import { InputReader } from '../input-reader.ts';
-import type { PlatformServices } from '../platform-services.ts';
-import { requestOrigin, requireRequestTenant } from '../request-identity.ts';
+import type { PlatformServices } from '../../transport/platform-services.ts';
+import { requestOrigin, requireRequestTenant } from '../../transport/request-identity.ts';
 
 const PREVIOUS_TOKEN_MAX_EXPIRED_SECONDS = 30 * 24 * 3600;
 const MINUTE = 60_000;

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 
-export { PrivateRedis } from '../../../../../scripts/cluster/private-redis.ts';
+export { PrivateRedis } from '@miptech/testing/cluster/private-redis.ts';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const PROBE_TIMEOUT_MS = 1500;
@@ -78,4 +78,4 @@ export function uniquePrefix(label: string): string {
 }
 
 /** Deletes every key under `prefix` (SCAN, never KEYS or FLUSHALL: the server is shared). */
-export { deleteRedisKeys as deleteKeys } from '../../../../../scripts/cluster/delete-redis-keys.ts';
+export { deleteRedisKeys as deleteKeys } from '@miptech/testing/cluster/delete-redis-keys.ts';

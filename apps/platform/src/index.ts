@@ -1,0 +1,3 @@
+/** Public API of @miptech/platform: the deployable process (server library + widget assets + demo pages). */
+export { createDeployablePlatform, widgetAssetsPlugin } from './deployable-platform.ts';
+export { main, startFromEnv, type RunningPlatform } from './start-platform.ts';

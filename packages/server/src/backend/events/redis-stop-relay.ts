@@ -1,0 +1,128 @@
+/**
+ * stop_generation across nodes through Redis pub/sub: one channel (`<prefix>stop-generation`) that
+ * every node subscribes to. A node does not know which node generates an answer (the database's
+ * lease owner would cost a query per stop and can be stale), so a stop goes to all of them; each
+ * aborts only its own answers of that tenant's chat (ChatService: running ones, and those whose user
+ * message it committed but whose row is not inserted yet), the others ignore it. Stops are rare, so
+ * a broadcast costs little.
+ *
+ * Fire and forget, like the local stop: a stop sent while Redis is unreachable is lost (the
+ * publisher fails at once and the caller logs it); the answer then ends as it would have.
+ */
+import type { Redis } from 'ioredis';
+import type { StopRelay, StopRequest } from '../stop-relay.ts';
+import { closeRedisConnection, createRedisConnection, waitForRedisReady } from '../redis/create-redis-connection.ts';
+import type { RedisLogger } from '../redis/redis-logger.ts';
+
+export interface RedisStopRelayOptions {
+  /** `redis://…` */
+  redisUrl: string;
+  /** Prepended to the channel, e.g. `miptech:`; nodes relay stops only within one prefix. */
+  keyPrefix: string;
+  /** This node's id: its own stops are not handed back to it. */
+  nodeId: string;
+  /** @default 2000 */
+  commandTimeoutMs?: number;
+  logger?: RedisLogger;
+}
+
+/** What travels on the channel. */
+interface StopMessage extends StopRequest {
+  node: string;
+}
+
+export class RedisStopRelay implements StopRelay {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly channel: string;
+  private readonly handlers = new Set<(stop: StopRequest) => void>();
+  /** Resolves once Redis confirmed the SUBSCRIBE (ioredis re-subscribes after a reconnect by itself). */
+  private readonly subscribed: Promise<void>;
+  private closed = false;
+
+  constructor(private readonly options: RedisStopRelayOptions) {
+    const { redisUrl, nodeId, logger } = options;
+    this.channel = `${options.keyPrefix}stop-generation`;
+    this.publisher = createRedisConnection({
+      url: redisUrl,
+      connectionName: `miptech:${nodeId}:stop`,
+      commandTimeoutMs: options.commandTimeoutMs ?? 2000,
+      ...(logger ? { logger } : {}),
+    });
+    this.subscriber = createRedisConnection({
+      url: redisUrl,
+      connectionName: `miptech:${nodeId}:stop-sub`,
+      subscriber: true,
+      ...(logger ? { logger } : {}),
+    });
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.onMessage(message);
+    });
+    this.subscribed = this.subscriber.subscribe(this.channel).then(
+      () => undefined,
+      (error: unknown) => {
+        if (!this.closed) logger?.warn({ err: (error as Error).message }, 'redis subscribe to stop-generation failed');
+      },
+    );
+  }
+
+  /** Resolves when stops can be sent and received; rejects after `timeoutMs` (the node works without). */
+  async waitUntilReady(timeoutMs = 5000): Promise<void> {
+    await waitForRedisReady(this.publisher, timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`stop-generation subscription not ready after ${timeoutMs} ms`)), timeoutMs);
+      timer.unref?.();
+    });
+    try {
+      await Promise.race([this.subscribed, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async publish(stop: StopRequest): Promise<void> {
+    const message: StopMessage = { node: this.options.nodeId, tenantId: stop.tenantId, chatId: stop.chatId, messageId: stop.messageId };
+    await this.publisher.publish(this.channel, JSON.stringify(message));
+  }
+
+  onStop(handler: (stop: StopRequest) => void): void {
+    this.handlers.add(handler);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers.clear();
+    await Promise.all([closeRedisConnection(this.publisher), closeRedisConnection(this.subscriber)]);
+  }
+
+  private onMessage(payload: string): void {
+    const message = parseStopMessage(payload);
+    if (!message) {
+      this.options.logger?.warn({ channel: this.channel }, 'unreadable stop on redis channel');
+      return;
+    }
+    // This node stopped its own answers before publishing.
+    if (message.node === this.options.nodeId) return;
+    const stop: StopRequest = { tenantId: message.tenantId, chatId: message.chatId, messageId: message.messageId };
+    for (const handler of [...this.handlers]) {
+      try {
+        handler(stop);
+      } catch (error) {
+        this.options.logger?.error({ err: (error as Error).message, chatId: stop.chatId }, 'stop handler threw');
+      }
+    }
+  }
+}
+
+function parseStopMessage(payload: string): StopMessage | null {
+  try {
+    const value = JSON.parse(payload) as Partial<StopMessage>;
+    if (typeof value.node !== 'string' || typeof value.tenantId !== 'string' || typeof value.chatId !== 'string') return null;
+    if (value.messageId !== null && typeof value.messageId !== 'string') return null;
+    return { node: value.node, tenantId: value.tenantId, chatId: value.chatId, messageId: value.messageId };
+  } catch {
+    return null;
+  }
+}
