@@ -4,11 +4,12 @@
 // The sources import each other as `./x.ts` (run directly by tsx in development); tsc's
 // rewriteRelativeImportExtensions turns those into `./x.js` in the JavaScript but leaves the
 // declaration files as written, which older TypeScript versions reject in a consumer's project —
-// so the relative `.ts` specifiers of the emitted .d.ts files are rewritten to `.js` here.
+// so the relative `.ts` specifiers of the emitted .d.ts files are rewritten to `.js` afterwards.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { rewriteDeclarationSpecifiers } from './rewrite-declaration-specifiers.mjs';
 
 const packageDir = process.cwd();
 const dist = join(packageDir, 'dist');
@@ -17,16 +18,4 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd: packageDir });
 if (result.status !== 0) process.exit(result.status ?? 1);
 
-const RELATIVE_TS = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+?)\.(m?)tsx?(['"])/g;
-function rewrite(dir) {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) rewrite(path);
-    else if (name.endsWith('.d.ts')) {
-      const text = readFileSync(path, 'utf8');
-      const fixed = text.replace(RELATIVE_TS, (_, head, spec, m, quote) => `${head}${spec}.${m}js${quote}`);
-      if (fixed !== text) writeFileSync(path, fixed);
-    }
-  }
-}
-rewrite(dist);
+rewriteDeclarationSpecifiers(dist);

@@ -2,11 +2,13 @@
 // Runs every *.test.ts file of the workspace with node's test runner (through tsx).
 // Node 20's `--test` does not expand globs, so the files are listed here.
 //
-// Usage: node scripts/run-tests.mjs [path-substring | test-file ...]
+// Usage: node scripts/run-tests.mjs [--quick] [path-substring | test-file ...]
 //   A path substring filters the workspace's test files; a path to an existing *.test.ts file
 //   (anywhere) is run as it is.
+//   --quick (`npm run test:quick`): the SQLite pass only, without the tests QUICK_SKIPS names
+//   (the browser tests and the multi-node proof): the check to run while working, in minutes.
 //
-// The platform-level suites (conformance, gateway, e2e, client integration, the scale tests that
+// The platform-level suites (conformance, gateway, e2e, http, client integration, the scale tests that
 // start platforms through startTestPlatform, the CLI's database commands and the knowledge eval)
 // use the store TEST_STORE names (sqlite unless set). Without TEST_STORE they run a second time with
 // TEST_STORE=postgres when PostgreSQL is there: TEST_DATABASE_URL set and not empty (CI sets it), or
@@ -27,13 +29,14 @@ import { availableParallelism, tmpdir } from 'node:os';
 import pg from 'pg';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = ['packages', 'apps', 'bench', 'scripts'];
+const roots = ['packages', 'apps', 'bench', 'scripts', 'test'];
 const skip = new Set(['node_modules', 'dist', 'data', '.tmp', 'test-artifacts']);
 /** Suites that start real platforms (startTestPlatform) and so run once per store. */
 const PLATFORM_SUITES = [
   'packages/server/test/conformance/',
   'packages/server/test/gateway/',
   'packages/server/test/e2e/',
+  'packages/server/test/http/',
   'packages/client/test/integration/',
   'packages/server/test/scale/redis-outage.test.ts',
   'packages/server/test/scale/answer-stored-on-end.test.ts',
@@ -42,6 +45,39 @@ const PLATFORM_SUITES = [
   'apps/cli/test/cli-commands.test.ts',
   'apps/cli/test/kb-command.test.ts',
 ];
+/**
+ * What --quick leaves out, the one list of it: each entry says what it is and how its files are
+ * recognised (from the path, or from what the file imports, so a new browser test is left out too).
+ */
+const QUICK_SKIPS = [
+  { what: 'browser tests (Chromium through playwright-core)', matches: (file) => importsFrom(file, /^playwright-core$/) },
+  { what: 'the multi-node proof (nginx, three nodes, a rolling deploy)', matches: (file) => file.endsWith('packages/server/test/scale/rolling-deploy.test.ts') },
+  { what: 'installed-package tests (npm pack and install into fresh projects)', matches: isPackageTest },
+];
+/**
+ * The installed-package tests build, pack and install tarballs (a native better-sqlite3 build
+ * included) before they test anything: a file takes minutes, so they run in a pass of their own
+ * with a longer per-file limit instead of raising the limit for every file.
+ */
+function isPackageTest(file) {
+  return importsFrom(file, /^@miptech\/testing\/package-tarballs/);
+}
+const FILE_TIMEOUT_MS = 120_000;
+const PACKAGE_TEST_TIMEOUT_MS = 600_000;
+const IMPORT_SPECIFIER = /(?:^|[;\s])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+/** Whether `file` (relative to the root), or a file it imports by a relative path, imports a module matching `pattern`. */
+function importsFrom(file, pattern, seen = new Set()) {
+  const path = resolve(root, file);
+  if (seen.has(path) || !existsSync(path)) return false;
+  seen.add(path);
+  for (const match of readFileSync(path, 'utf8').matchAll(IMPORT_SPECIFIER)) {
+    const specifier = match[1] ?? match[2];
+    if (pattern.test(specifier)) return true;
+    if (specifier.startsWith('.') && importsFrom(relative(root, resolve(path, '..', specifier)), pattern, seen)) return true;
+  }
+  return false;
+}
 const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const PROBE_TIMEOUT_MS = 1500;
 const TEST_FILE = /\.test\.tsx?$/;
@@ -58,7 +94,8 @@ function walk(dir, out) {
   return out;
 }
 
-const args = process.argv.slice(2);
+const quick = process.argv.includes('--quick');
+const args = process.argv.slice(2).filter((arg) => arg !== '--quick');
 const isFile = (arg) => TEST_FILE.test(arg) && existsSync(arg) && statSync(arg).isFile();
 const given = args.filter(isFile).map((arg) => resolve(arg));
 const filters = args.filter((arg) => !isFile(arg));
@@ -67,7 +104,16 @@ const found = filters.length === 0 && given.length > 0
   : roots
     .flatMap((r) => { try { return walk(join(root, r), []); } catch { return []; } })
     .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
-const files = [...new Set([...found, ...given])].sort();
+let files = [...new Set([...found, ...given])].sort();
+if (quick) {
+  const skipped = new Map(QUICK_SKIPS.map((skip) => [skip.what, 0]));
+  files = files.filter((file) => {
+    const skip = QUICK_SKIPS.find((entry) => entry.matches(file.split('\\').join('/')));
+    if (skip) skipped.set(skip.what, skipped.get(skip.what) + 1);
+    return !skip;
+  });
+  console.log(`--quick: SQLite only; left out: ${[...skipped].map(([what, count]) => `${count} × ${what}`).join('; ')}`);
+}
 
 if (files.length === 0) {
   console.error('no test files found');
@@ -95,23 +141,34 @@ async function findPostgres() {
 
 const passes = [];
 let postgresUrl;
-if (process.env.TEST_STORE) {
-  passes.push({ title: `all selected tests, TEST_STORE=${process.env.TEST_STORE}`, files, store: process.env.TEST_STORE });
+if (quick) {
+  passes.push({ title: 'quick: selected tests without the browser and multi-node ones, TEST_STORE=sqlite', files, store: 'sqlite' });
 } else {
-  passes.push({ title: 'all selected tests, TEST_STORE=sqlite', files, store: 'sqlite' });
-  const platformFiles = files.filter((file) => PLATFORM_SUITES.some((suite) => file.includes(suite)));
-  if (platformFiles.length > 0) {
-    const postgres = await findPostgres();
-    if (postgres.url) {
-      postgresUrl = postgres.url;
-      passes.push({ title: 'platform-level suites again, TEST_STORE=postgres', files: platformFiles, store: 'postgres' });
-    } else {
-      console.log(`no PostgreSQL pass: ${postgres.reason}`);
+  const packageFiles = files.filter(isPackageTest);
+  const otherFiles = files.filter((file) => !isPackageTest(file));
+  if (process.env.TEST_STORE) {
+    if (otherFiles.length > 0) passes.push({ title: `all selected tests, TEST_STORE=${process.env.TEST_STORE}`, files: otherFiles, store: process.env.TEST_STORE });
+  } else if (otherFiles.length > 0) {
+    passes.push({ title: 'all selected tests, TEST_STORE=sqlite', files: otherFiles, store: 'sqlite' });
+    const platformFiles = otherFiles.filter((file) => PLATFORM_SUITES.some((suite) => file.includes(suite)));
+    if (platformFiles.length > 0) {
+      const postgres = await findPostgres();
+      if (postgres.url) {
+        postgresUrl = postgres.url;
+        passes.push({ title: 'platform-level suites again, TEST_STORE=postgres', files: platformFiles, store: 'postgres' });
+      } else {
+        console.log(`no PostgreSQL pass: ${postgres.reason}`);
+      }
     }
+  }
+  if (packageFiles.length > 0) {
+    passes.push({ title: 'installed-package tests (npm pack, fresh projects)', files: packageFiles, store: process.env.TEST_STORE ?? 'sqlite', timeoutMs: PACKAGE_TEST_TIMEOUT_MS });
   }
 }
 
-const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, availableParallelism()));
+// The quick pass runs two files per core: much of a test's time is waiting (timers, child
+// processes, sockets), which the extra files fill (2m38s instead of 3m07s on 2 busy cores).
+const concurrency = process.env.TEST_CONCURRENCY ?? String(quick ? 2 * Math.max(2, availableParallelism()) : Math.max(2, availableParallelism()));
 const reports = mkdtempSync(join(tmpdir(), 'miptech-test-reports-'));
 let child = null;
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -142,7 +199,7 @@ function runPass(pass, index) {
     child = spawn(
       process.execPath,
       [
-        '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000',
+        '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${pass.timeoutMs ?? FILE_TIMEOUT_MS}`,
         '--test-reporter=spec', '--test-reporter-destination=stdout',
         '--test-reporter=tap', `--test-reporter-destination=${tap}`,
         ...pass.files,

@@ -9,8 +9,6 @@ export interface CliContext {
 }
 
 export interface CliCommand {
-  /** One line for `miptech help`. */
-  summary: string;
   /** Full usage text for `miptech <command> --help`. */
   usage: string;
   /** Runs the command; resolves with the exit code. `serve` resolves once the server is up and keeps running. */

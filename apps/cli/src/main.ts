@@ -1,26 +1,33 @@
 /**
  * `miptech <command> [options]`: serve, migrate, token, tenant, kb. Each command lives in its
- * own module under ./commands and is loaded only when used.
+ * own module under ./commands and is loaded only when used: `miptech --help` loads none of them
+ * (nor the server library), which keeps it fast.
  */
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '@miptech/server';
 import { UsageError, type CliCommand, type CliContext } from './cli-command.ts';
 
-const COMMANDS: Record<string, () => Promise<{ default: CliCommand }>> = {
-  serve: () => import('./commands/serve.ts'),
-  migrate: () => import('./commands/migrate.ts'),
-  token: () => import('./commands/token.ts'),
-  tenant: () => import('./commands/tenant.ts'),
-  kb: () => import('./commands/kb.ts'),
+interface CommandEntry {
+  /** One line for `miptech help`. */
+  summary: string;
+  load: () => Promise<{ default: CliCommand }>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  serve: { summary: 'Start the platform (REST + WebSocket) on PORT (default 8000)', load: () => import('./commands/serve.ts') },
+  migrate: { summary: 'Apply pending database migrations and exit', load: () => import('./commands/migrate.ts') },
+  token: { summary: 'Mint a JWT for an operator, a test or a backend', load: () => import('./commands/token.ts') },
+  tenant: { summary: 'Create, list, show and update tenants', load: () => import('./commands/tenant.ts') },
+  kb: { summary: 'Manage a tenant knowledge base: add, list, rm, search, crawl, reindex', load: () => import('./commands/kb.ts') },
 };
 
-async function help(context: CliContext): Promise<number> {
+function help(context: CliContext): number {
   const lines = ['Usage: miptech <command> [options]', '', 'Commands:'];
-  for (const [name, load] of Object.entries(COMMANDS)) {
-    const summary = await load().then((module) => module.default.summary, () => '(not available)');
-    lines.push(`  ${name.padEnd(10)}${summary}`);
-  }
-  lines.push('', 'Run `miptech <command> --help` for its options. Configuration comes from the environment (docs/configuration.md).');
+  for (const [name, { summary }] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)}${summary}`);
+  lines.push(
+    '',
+    'Run `miptech <command> --help` for its options. Configuration comes from the environment (docs/configuration.md);',
+    'every command uses the data directory MIPTECH_DATA_DIR (default $XDG_DATA_HOME/miptech, else ~/.local/share/miptech).',
+  );
   context.stdout(`${lines.join('\n')}\n`);
   return 0;
 }
@@ -29,13 +36,13 @@ async function help(context: CliContext): Promise<number> {
 export async function runCli(argv: string[], context: CliContext = defaultContext()): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') return help(context);
-  const load = COMMANDS[name];
-  if (!load) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     context.stderr(`Unknown command "${name}".\n`);
-    await help(context);
+    help(context);
     return 2;
   }
-  const command = (await load()).default;
+  const command = (await entry.load()).default;
   if (args.includes('--help') || args.includes('-h')) {
     context.stdout(`${command.usage}\n`);
     return 0;
@@ -47,8 +54,9 @@ export async function runCli(argv: string[], context: CliContext = defaultContex
       context.stderr(`${error.message}\n\n${command.usage}\n`);
       return 2;
     }
-    if (error instanceof ConfigError) {
-      context.stderr(`${error.message}\n`);
+    // By name: importing @miptech/server's ConfigError here would load the server for every command.
+    if ((error as Error | undefined)?.name === 'ConfigError') {
+      context.stderr(`${(error as Error).message}\n`);
       return 1;
     }
     const code = (error as { code?: unknown }).code;

@@ -4,7 +4,11 @@ import { UsageError } from './cli-command.ts';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** node:util parseArgs in strict mode, with its errors turned into UsageError (printed with the usage). */
-export function parseOptions<T extends Options>(args: string[], options: T, allowPositionals = false) {
+export function parseOptions<T extends Options>(
+  args: string[],
+  options: T,
+  allowPositionals = false,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>> {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {

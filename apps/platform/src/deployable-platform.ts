@@ -1,7 +1,8 @@
 /**
  * The platform as it is deployed: the @miptech/server library plus what a website needs from the
- * same origin — the widget's script and the demo pages (@miptech/widget). The server library does
- * not know the widget; this composition is the one place where the two meet.
+ * same origin — the widget's script and the browser client (@miptech/widget), and the demo pages
+ * (demo/). The server library does not know the widget; this composition is the one place where the
+ * two meet.
  */
 import { AppError, createPlatform, type Platform, type PlatformConfig, type PlatformOverrides } from '@miptech/server';
 import type { FastifyPluginAsync } from 'fastify';
@@ -10,7 +11,7 @@ import widgetAssetsRoutes from './widget-assets-routes.ts';
 type PlatformPlugin = NonNullable<PlatformOverrides['plugins']>[number];
 type PluginServices = PlatformPlugin extends FastifyPluginAsync<infer S> ? S : never;
 
-/** Serves /widget.js, /demo-react.js, / and /demo/react for the configured default tenant. */
+/** Serves /widget.js, /sdk/client.js, /demo-react.js, / and /demo/react for the configured default tenant. */
 export const widgetAssetsPlugin: PlatformPlugin = async (app, services: PluginServices) => {
   await app.register(widgetAssetsRoutes, {
     async getDefaultTenant() {

@@ -4,13 +4,20 @@
  * 1001 (clients reconnect elsewhere), answers in flight finish and are stored within
  * SHUTDOWN_GRACE_MS, then the process exits 0. A second signal exits at once.
  *
+ * On the embedded default this is where the data directory's JWT secret is created (mode 0600) on
+ * the first start: loadConfig only reads it.
+ *
  * Configuration errors exit 1 before anything listens. A PostgreSQL database that is not
  * reachable yet does not: the node listens (liveness 200, readiness 503 db_not_ready) and opens
  * it as soon as it answers.
+ *
+ * Output: the JSON log on stdout only (next-steps.ts states the rule). A start that fails is a
+ * `fatal` record there too, and a plain message on stderr only when stderr is a terminal.
  */
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, type Env, type Platform, type PlatformOverrides } from '@miptech/server';
+import { ConfigError, createLogger, ensureJwtSecret, loadConfig, type Env, type Platform, type PlatformOverrides } from '@miptech/server';
 import { createDeployablePlatform } from './deployable-platform.ts';
+import { nextSteps, reportNextSteps } from './next-steps.ts';
 
 export interface RunningPlatform {
   platform: Platform;
@@ -18,13 +25,21 @@ export interface RunningPlatform {
 }
 
 /**
- * Loads the configuration, starts the platform and installs the signal handlers. `overrides` swap
- * parts (the cluster proof runs real nodes with a scripted engine).
+ * Loads the configuration, creates the JWT secret file when the embedded default needs one, starts
+ * the platform and installs the signal handlers; once the platform is ready, logs the next steps.
+ * `overrides` swap parts (the cluster proof runs real nodes with a scripted engine).
  */
 export async function startFromEnv(env: Env = process.env, overrides: PlatformOverrides = {}): Promise<RunningPlatform> {
-  const config = loadConfig(env);
+  const config = ensureJwtSecret(loadConfig(env));
   const platform = await createDeployablePlatform(config, overrides);
-  const { url } = await platform.listen();
+  let url: string;
+  try {
+    ({ url } = await platform.listen());
+  } catch (error) {
+    // E.g. the port is taken: nothing may keep the process alive after the failed start.
+    await platform.close({ graceMs: 0 }).catch(() => undefined);
+    throw error;
+  }
   const logger = platform.services.logger;
 
   let stopping = false;
@@ -45,27 +60,51 @@ export async function startFromEnv(env: Env = process.env, overrides: PlatformOv
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  // A PostgreSQL not reachable yet is waited for (the node listens and reports 503 meanwhile); a
-  // database that cannot be used for any other reason (wrong password, no such database) ends
-  // the process as a failed start does.
-  platform.ready.catch((error: unknown) => {
-    if (stopping) return;
-    process.stderr.write(`Could not start the platform: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  });
+  const publicUrlSet = (env.PUBLIC_URL ?? '').trim() !== '';
+  platform.ready.then(
+    async () => {
+      if (stopping) return;
+      reportNextSteps(logger, await nextSteps(platform, config, url, publicUrlSet));
+    },
+    // A PostgreSQL not reachable yet is waited for (the node listens and reports 503 meanwhile); a
+    // database that cannot be used for any other reason (wrong password, no such database) ends
+    // the process as a failed start does.
+    (error: unknown) => {
+      if (stopping) return;
+      reportStartFailure(error);
+      process.exit(1);
+    },
+  ).catch((error: unknown) => logger.warn({ err: error }, 'could not report the next steps'));
   return { platform, url };
 }
 
-/** Entry point: prints configuration problems plainly (not as a stack trace) and exits 1 on failure. */
-export async function main(env: Env = process.env): Promise<void> {
-  try {
-    const { url } = await startFromEnv(env);
-    if (process.stdout.isTTY) process.stdout.write(`MIPTech AI Platform listening on ${url}\n`);
-  } catch (error) {
-    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-    else process.stderr.write(`Could not start the platform: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
+/**
+ * A start that failed, as a `fatal` JSON record on stdout (whatever LOG_LEVEL says: nothing else
+ * would tell why the process ended), plus the plain message on stderr when a person is watching.
+ */
+export function reportStartFailure(error: unknown): void {
+  const logger = createLogger('fatal');
+  if (error instanceof ConfigError) {
+    logger.fatal({ problems: error.problems }, 'invalid configuration: the platform did not start');
+    if (process.stderr.isTTY) process.stderr.write(`${error.message}\n`);
+  } else {
+    logger.fatal({ err: error }, 'the platform could not start');
+    if (process.stderr.isTTY) process.stderr.write(`Could not start the platform: ${(error as Error).stack ?? String(error)}\n`);
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+/** Entry point: starts the platform; resolves with 0 once it is up, or 1 after reporting why it is not. */
+export async function main(env: Env = process.env): Promise<number> {
+  try {
+    await startFromEnv(env);
+    return 0;
+  } catch (error) {
+    reportStartFailure(error);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const code = await main();
+  if (code !== 0) process.exit(code);
+}

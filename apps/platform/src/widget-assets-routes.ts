@@ -1,7 +1,9 @@
 /**
  * The widget's files and the demo pages:
- * - `GET /widget.js` — the embeddable widget (packages/widget/dist/widget.js)
- * - `GET /demo-react.js` — the React demo's bundle
+ * - `GET /widget.js` — the embeddable widget (@miptech/widget's dist/widget.js)
+ * - `GET /sdk/client.js` — the client SDK as one ES module for `<script type="module">` pages
+ *   (@miptech/widget's dist/miptech-client.js; the client README's no-bundler snippet imports it)
+ * - `GET /demo-react.js` — the React demo's bundle (demo/dist/react-demo.js of this package)
  * - `GET /` — the platform's demo page with the widget embedded for the default tenant
  * - `GET /demo/react` — the same chat built with @miptech/react
  *
@@ -13,7 +15,8 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { WIDGET_ASSETS } from '@miptech/widget';
+import { fileURLToPath } from 'node:url';
+import { WIDGET_ASSETS } from '@miptech/widget/assets';
 import { AppError } from '@miptech/server';
 
 export interface WidgetAssetsOptions {
@@ -27,6 +30,16 @@ interface LoadedFile {
   gzipped: Buffer;
   etag: string;
 }
+
+/** The demo pages and their bundle, in this package's demo/ (one folder up from src/ and dist/ alike). */
+const demoFile = (name: string): string => fileURLToPath(new URL(`../demo/${name}`, import.meta.url));
+const DEMO_ASSETS = {
+  /** Page templates; `{{NAME}}` placeholders are filled per request (see fillTemplate). */
+  demoPage: demoFile('index.html'),
+  reactDemoPage: demoFile('react.html'),
+  /** Built by scripts/build-demo.mjs (part of this package's `npm run build`). */
+  reactDemoScript: demoFile('dist/react-demo.js'),
+} as const;
 
 const SCRIPT_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=86400';
 const JAVASCRIPT = 'text/javascript; charset=utf-8';
@@ -129,9 +142,10 @@ const widgetAssetsRoutes: FastifyPluginAsync<WidgetAssetsOptions> = async (app, 
   };
 
   app.get('/widget.js', script(WIDGET_ASSETS.widgetScript));
-  app.get('/demo-react.js', script(WIDGET_ASSETS.reactDemoScript));
-  app.get('/', page(WIDGET_ASSETS.demoPage));
-  app.get('/demo/react', page(WIDGET_ASSETS.reactDemoPage));
+  app.get('/sdk/client.js', script(WIDGET_ASSETS.clientModule));
+  app.get('/demo-react.js', script(DEMO_ASSETS.reactDemoScript));
+  app.get('/', page(DEMO_ASSETS.demoPage));
+  app.get('/demo/react', page(DEMO_ASSETS.reactDemoPage));
 };
 
 export default widgetAssetsRoutes;

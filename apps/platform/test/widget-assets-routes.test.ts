@@ -8,6 +8,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startWidgetPlatform, type TestPlatform } from '@miptech/testing/widget-platform.ts';
 
 const SCRIPT_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=86400';
@@ -100,6 +104,37 @@ test('/widget.js can be embedded by any site: no CORS or cookies needed, the sam
   assert.equal(foreign.headers['access-control-allow-origin'], undefined, 'a classic <script> needs no CORS; an unknown origin gets none');
   assert.equal(foreign.headers['set-cookie'], undefined);
   assert.ok(foreign.body.equals(own.body));
+});
+
+test('/sdk/client.js: the client SDK as one self-contained ES module, cached like /widget.js', async () => {
+  const url = `${tp.url}/sdk/client.js`;
+  const plain = await rawRequest(url, { origin: 'https://shop.example' });
+  assert.equal(plain.status, 200);
+  assert.equal(plain.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.equal(plain.headers['cache-control'], SCRIPT_CACHE_CONTROL);
+  assert.equal(plain.headers['x-content-type-options'], 'nosniff');
+  assert.equal(plain.headers['cross-origin-resource-policy'], 'cross-origin');
+  const etag = String(plain.headers.etag);
+  assert.match(etag, /^"[\w-]+"$/);
+  assert.equal((await rawRequest(url, { 'if-none-match': etag })).status, 304);
+  const gzipped = await rawRequest(url, { 'accept-encoding': 'gzip' });
+  assert.equal(gzipped.headers['content-encoding'], 'gzip');
+  assert.ok(gunzipSync(gzipped.body).equals(plain.body));
+
+  // Self-contained: no import of another module (a page importing it by URL has no resolver), so
+  // Node can load it from a lone file and finds the client's API.
+  const text = plain.body.toString('utf8');
+  assert.doesNotMatch(text, /\bimport\s*[\w{*"']|\bimport\(|\bfrom\s*["']/);
+  const dir = mkdtempSync(join(tmpdir(), 'miptech-sdk-module-'));
+  try {
+    const file = join(dir, 'client.mjs');
+    writeFileSync(file, plain.body);
+    const sdk = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    assert.equal(typeof sdk.createChatClient, 'function');
+    assert.equal(typeof sdk.ChatApiError, 'function');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('/ and /demo/react embed the default tenant with its publishable key, HTML-escaped, not cached', async () => {

@@ -1,8 +1,12 @@
 /**
  * The scripted model both servers answer with: the first token after `firstTokenMs`, then one
  * every `tokenIntervalMs`, `tokens` in all. Token times are computed from the start (not chained
- * timeouts), so timer drift does not accumulate and any lateness is the server's own.
+ * timeouts), so timer drift does not accumulate and any lateness is the server's own. The platform
+ * targets play it through @miptech/testing's scripted engine (`scriptedEngineOptions`), the
+ * bare-WebSocket baseline through `scriptedTokens`.
  */
+import type { ScriptedEngineOptions } from '@miptech/testing/scripted-engine.ts';
+
 export interface ScriptedModelOptions {
   /** @default 50 */
   firstTokenMs: number;
@@ -25,6 +29,18 @@ export function scriptedToken(index: number): string {
 /** The ideal duration of one answer, from request to last token. */
 export function idealAnswerMs(model: ScriptedModelOptions): number {
   return model.firstTokenMs + (model.tokens - 1) * model.tokenIntervalMs;
+}
+
+/** The scripted engine's options that answer with this model (same tokens, same schedule). */
+export function scriptedEngineOptions(model: ScriptedModelOptions): ScriptedEngineOptions {
+  const tokens = Array.from({ length: model.tokens }, (_, index) => scriptedToken(index));
+  return {
+    name: 'bench-scripted',
+    chunks: tokens,
+    pace: { firstChunkMs: model.firstTokenMs, chunkIntervalMs: model.tokenIntervalMs },
+    model: 'bench-scripted',
+    promptTokens: (request) => request.question.length,
+  };
 }
 
 /** Resolves after `ms`, or early (without throwing) when the signal aborts. */

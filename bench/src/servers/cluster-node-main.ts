@@ -13,7 +13,8 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { createPlatform, loadConfig } from '@miptech/server';
 import { BENCH_RATE_LIMITS } from './bench-rate-limits.ts';
-import { ScriptedAnswerEngine } from './scripted-answer-engine.ts';
+import { createScriptedEngine } from '@miptech/testing/scripted-engine.ts';
+import { scriptedEngineOptions } from '../model/scripted-model.ts';
 import { modelFromEnv } from './server-child.ts';
 
 // BENCH_CLUSTER_CPU_PROF=<dir>: a V8 CPU profile of this node's life, written when it stops
@@ -27,7 +28,7 @@ if (profiler) {
 }
 
 const config = loadConfig(process.env);
-const platform = await createPlatform(config, { engine: new ScriptedAnswerEngine(modelFromEnv()) });
+const platform = await createPlatform(config, { engine: createScriptedEngine(scriptedEngineOptions(modelFromEnv())) });
 // Every node writes the same settings (idempotent) and drops its own cached copy before it listens,
 // so no node serves the bench with the default limits.
 await platform.services.store.tenants.updateSettings(config.defaultTenantId, { rateLimits: BENCH_RATE_LIMITS });

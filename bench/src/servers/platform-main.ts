@@ -4,9 +4,10 @@
  * retrieval, the in-process event log and rate limiter), with only the answer engine replaced by
  * the bench's scripted model.
  */
-import { createPlatform, loadConfig } from '@miptech/server';
+import { createPlatform, ensureJwtSecret, loadConfig } from '@miptech/server';
 import { BENCH_RATE_LIMITS } from './bench-rate-limits.ts';
-import { ScriptedAnswerEngine } from './scripted-answer-engine.ts';
+import { createScriptedEngine } from '@miptech/testing/scripted-engine.ts';
+import { scriptedEngineOptions } from '../model/scripted-model.ts';
 import { modelFromEnv, runServerChild } from './server-child.ts';
 import { installSqlStatistics, renderSqlStatistics } from './sql-statistics.ts';
 
@@ -14,8 +15,8 @@ const sqlStatistics = process.env.BENCH_SQL_STATS === '1';
 if (sqlStatistics) installSqlStatistics();
 
 await runServerChild(async () => {
-  const config = loadConfig(process.env);
-  const platform = await createPlatform(config, { engine: new ScriptedAnswerEngine(modelFromEnv()) });
+  const config = ensureJwtSecret(loadConfig(process.env));
+  const platform = await createPlatform(config, { engine: createScriptedEngine(scriptedEngineOptions(modelFromEnv())) });
   await platform.services.store.tenants.updateSettings(config.defaultTenantId, { rateLimits: BENCH_RATE_LIMITS });
   platform.services.tenants.invalidate(config.defaultTenantId);
   const { url } = await platform.listen();

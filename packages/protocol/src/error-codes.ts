@@ -3,6 +3,8 @@
  * `error` frame, carries one of these codes. Server and SDK both read this table, so a client can
  * decide what to do (retry, refresh a token, give up) from the code alone.
  */
+import { CLOSE_CODES, type CloseCode } from './close-codes.ts';
+
 export interface ErrorCodeSpec {
   /** HTTP status used when the error answers a REST request. */
   readonly status: number;
@@ -10,7 +12,7 @@ export interface ErrorCodeSpec {
    * WebSocket close code when the error ends the connection, or `null` when the socket stays open
    * (the error is reported in an `error` frame only).
    */
-  readonly close: number | null;
+  readonly close: CloseCode | null;
   /** Whether the same request may succeed later without any change by the client. */
   readonly retryable: boolean;
   /** Default human-readable message. */
@@ -19,30 +21,30 @@ export interface ErrorCodeSpec {
 
 export const ERROR_CODES = {
   // Authentication and authorisation (guide §8).
-  auth_required: { status: 401, close: 4401, retryable: false, message: 'Authentication required' },
-  invalid_token: { status: 401, close: 4401, retryable: false, message: 'Invalid token' },
-  token_expired: { status: 401, close: 4401, retryable: false, message: 'Token expired' },
-  invalid_api_key: { status: 401, close: 4401, retryable: false, message: 'Invalid API key' },
-  tenant_mismatch: { status: 403, close: 4403, retryable: false, message: 'Token does not belong to this tenant' },
-  insufficient_scope: { status: 403, close: 4403, retryable: false, message: 'Token lacks the required scope' },
-  origin_not_allowed: { status: 403, close: 4403, retryable: false, message: 'Origin not allowed for this tenant' },
-  chat_access_denied: { status: 403, close: 4403, retryable: false, message: 'Chat not available' },
+  auth_required: { status: 401, close: CLOSE_CODES.unauthorized, retryable: false, message: 'Authentication required' },
+  invalid_token: { status: 401, close: CLOSE_CODES.unauthorized, retryable: false, message: 'Invalid token' },
+  token_expired: { status: 401, close: CLOSE_CODES.unauthorized, retryable: false, message: 'Token expired' },
+  invalid_api_key: { status: 401, close: CLOSE_CODES.unauthorized, retryable: false, message: 'Invalid API key' },
+  tenant_mismatch: { status: 403, close: CLOSE_CODES.forbidden, retryable: false, message: 'Token does not belong to this tenant' },
+  insufficient_scope: { status: 403, close: CLOSE_CODES.forbidden, retryable: false, message: 'Token lacks the required scope' },
+  origin_not_allowed: { status: 403, close: CLOSE_CODES.forbidden, retryable: false, message: 'Origin not allowed for this tenant' },
+  chat_access_denied: { status: 403, close: CLOSE_CODES.forbidden, retryable: false, message: 'Chat not available' },
 
   // Configuration of the connection (guide §7: close 1008 before anything else happens).
-  tenant_required: { status: 400, close: 1008, retryable: false, message: 'tenant_id required' },
-  tenant_not_found: { status: 400, close: 1008, retryable: false, message: 'Unknown tenant' },
+  tenant_required: { status: 400, close: CLOSE_CODES.policyViolation, retryable: false, message: 'tenant_id required' },
+  tenant_not_found: { status: 400, close: CLOSE_CODES.policyViolation, retryable: false, message: 'Unknown tenant' },
 
   // WebSocket protocol.
-  join_required: { status: 400, close: 4400, retryable: false, message: 'Expected join_chat as first message' },
-  join_timeout: { status: 408, close: 4408, retryable: false, message: 'join_chat not received in time' },
+  join_required: { status: 400, close: CLOSE_CODES.badFirstFrame, retryable: false, message: 'Expected join_chat as first message' },
+  join_timeout: { status: 408, close: CLOSE_CODES.joinTimeout, retryable: false, message: 'join_chat not received in time' },
   invalid_frame: { status: 400, close: null, retryable: false, message: 'Frame is not valid JSON with a type' },
   unknown_frame_type: { status: 400, close: null, retryable: false, message: 'Unknown frame type' },
   binary_not_supported: { status: 400, close: null, retryable: false, message: 'Binary frames are not supported' },
   message_too_large: { status: 413, close: null, retryable: false, message: 'Message too large' },
   already_joined: { status: 409, close: null, retryable: false, message: 'Connection already joined a chat' },
   not_joined: { status: 409, close: null, retryable: false, message: 'join_chat first' },
-  heartbeat_timeout: { status: 408, close: 1001, retryable: true, message: 'Heartbeat not answered' },
-  server_shutting_down: { status: 503, close: 1001, retryable: true, message: 'Server restarting' },
+  heartbeat_timeout: { status: 408, close: CLOSE_CODES.goingAway, retryable: true, message: 'Heartbeat not answered' },
+  server_shutting_down: { status: 503, close: CLOSE_CODES.goingAway, retryable: true, message: 'Server restarting' },
 
   // Requests.
   invalid_json: { status: 400, close: null, retryable: false, message: 'Body is not valid JSON' },
@@ -59,10 +61,10 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, close: null, retryable: true, message: 'Too many requests' },
 
   // Availability (guide §3: the client retries these with backoff).
-  db_not_ready: { status: 503, close: 1011, retryable: true, message: 'Database not ready' },
-  schema_unavailable: { status: 503, close: 1011, retryable: true, message: 'Database schema not ready' },
-  service_unavailable: { status: 503, close: 1011, retryable: true, message: 'Service unavailable' },
-  internal_error: { status: 500, close: 1011, retryable: true, message: 'Internal error' },
+  db_not_ready: { status: 503, close: CLOSE_CODES.internalError, retryable: true, message: 'Database not ready' },
+  schema_unavailable: { status: 503, close: CLOSE_CODES.internalError, retryable: true, message: 'Database schema not ready' },
+  service_unavailable: { status: 503, close: CLOSE_CODES.internalError, retryable: true, message: 'Service unavailable' },
+  internal_error: { status: 500, close: CLOSE_CODES.internalError, retryable: true, message: 'Internal error' },
 
   // Answer generation (reported in an `error` frame followed by a terminal response_complete).
   ai_unavailable: { status: 502, close: null, retryable: true, message: 'The answer engine is unavailable' },

@@ -39,15 +39,19 @@ export const CLIENT_FRAME_TYPES = [
 ] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 
-/** Frame types that belong to one chat and therefore carry `seq`. */
-export const CHAT_EVENT_TYPES: ReadonlySet<ServerFrameType> = new Set<ServerFrameType>([
+/** Frame types that belong to one chat and therefore carry `seq` (chat events, see ChatEventFrameType). */
+export const CHAT_EVENT_FRAME_TYPES = [
   'message_received',
   'processing',
   'response_start',
   'response_chunk',
   'response_complete',
   'error',
-]);
+] as const satisfies readonly ServerFrameType[];
+export type ChatEventFrameType = (typeof CHAT_EVENT_FRAME_TYPES)[number];
+
+/** CHAT_EVENT_FRAME_TYPES as a set, to test a frame's type. */
+export const CHAT_EVENT_TYPES: ReadonlySet<ServerFrameType> = new Set<ServerFrameType>(CHAT_EVENT_FRAME_TYPES);
 
 export interface Source {
   title: string;
@@ -74,6 +78,7 @@ export interface ConnectionEstablishedData {
   server_version: string;
 }
 export interface InitializationProgressData {
+  connection_id: string;
   stage: string;
   progress: number;
 }

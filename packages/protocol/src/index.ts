@@ -3,3 +3,4 @@ export * from './close-codes.ts';
 export * from './scopes.ts';
 export * from './frames.ts';
 export * from './parse-client-frame.ts';
+export * from './server-frame.ts';

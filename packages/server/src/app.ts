@@ -6,6 +6,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { PlatformConfig } from './base/config.ts';
+import { requireJwtSecret } from './base/jwt-secret-file.ts';
 import { createTenantDirectory } from './auth/tenant-directory.ts';
 import { createTokenService } from './auth/token-service.ts';
 import { ChatService } from './chat/chat-service.ts';
@@ -13,12 +14,14 @@ import { LeaseSweeper } from './chat/lease-sweeper.ts';
 import type { AnswerEngine } from './engines/answer-engine.ts';
 import { createAnswerEngine } from './engines/create-answer-engine.ts';
 import type { ChatEventLog } from './backend/events/chat-event-log.ts';
-import { createInProcessEventLog } from './backend/events/in-process-event-log.ts';
-import { RedisChatEventLog } from './backend/events/redis-event-log.ts';
-import { RedisStopRelay } from './backend/events/redis-stop-relay.ts';
+import { createBackend } from './backend/create-backend.ts';
 import type { StopRelay } from './backend/stop-relay.ts';
+import { systemClock, type Clock } from './base/clock.ts';
 import { registerCors } from './http/cors.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { registerRequestLog } from './http/request-log.ts';
+import { createPlatformMetrics } from './observability/platform-metrics.ts';
+import { countRateLimitRejections } from './backend/rate-limit/counted-rate-limiter.ts';
 import { trackHttpConnections } from './http/http-connections.ts';
 import { proxyTrustOf } from './transport/client-address.ts';
 import type { PlatformServices, ReadinessCheck } from './transport/platform-services.ts';
@@ -26,16 +29,12 @@ import { registerRoutes } from './http/route-registry.ts';
 import type { KnowledgeIndex } from './store/knowledge-index.ts';
 import { seedDefaultKnowledge } from './knowledge/seed-default-knowledge.ts';
 import { createLogger, type Logger } from './base/logger.ts';
-import { createInMemoryRateLimiter } from './backend/rate-limit/in-memory-rate-limiter.ts';
 import type { RateLimiter } from './backend/rate-limit/rate-limiter.ts';
-import { createRedisRateLimiter } from './backend/rate-limit/redis-rate-limiter.ts';
 import { ensureDefaultTenant } from './auth/ensure-default-tenant.ts';
 import { isDatabaseUnavailable } from './store/database-unavailable.ts';
 import { openStoreForServing } from './store/open-store-for-serving.ts';
 import type { Store } from './store/store.ts';
 import { attachWsGateway, type WsGateway } from './ws/ws-gateway.ts';
-import { LocalDeliveredAnswerEnds, type DeliveredAnswerEnds } from './backend/delivered-answer-ends.ts';
-import { RedisDeliveredAnswerEnds } from './backend/redis-delivered-answer-ends.ts';
 
 export interface PlatformOverrides {
   /** With `store`, also pass `knowledge` (both come from one openStore call). */
@@ -47,6 +46,11 @@ export interface PlatformOverrides {
   /** Carries stop_generation to the other nodes; by default Redis when REDIS_URL is set, else none. */
   stopRelay?: StopRelay;
   logger?: Logger;
+  /**
+   * The time of the server's timers (heartbeat, join timeout, answer leases, lease sweeper,
+   * in-memory rate-limit windows); tests pass a manual clock. @default systemClock
+   */
+  clock?: Clock;
   /** Extra readiness checks (e.g. Redis) reported by /readyz. */
   readinessChecks?: ReadinessCheck[];
   /** Seed the default tenant's knowledge from DOCS_DIR at start-up. @default true */
@@ -85,6 +89,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function createPlatform(config: PlatformConfig, overrides: PlatformOverrides = {}): Promise<Platform> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
   const owned: Array<{ close(): Promise<void> }> = [];
 
   if ((overrides.store === undefined) !== (overrides.knowledge === undefined)) {
@@ -116,56 +121,15 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
   const readinessChecks: ReadinessCheck[] = [...(overrides.readinessChecks ?? [])];
   try {
     const engine = overrides.engine ?? createAnswerEngine(toEngineConfig(config));
-    let stopRelay = overrides.stopRelay;
-    let stopRelayReady: Promise<void> = Promise.resolve();
-    if (!stopRelay && config.redisUrl) {
-      // The answer a visitor stops may be generated on another node (see chat/stop-relay.ts).
-      const redisRelay = new RedisStopRelay({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, nodeId: config.nodeId, logger });
-      stopRelay = redisRelay;
-      owned.push(redisRelay);
-      stopRelayReady = redisRelay.waitUntilReady(5000).catch((error: unknown) => logger.warn({ err: error }, 'redis stop relay not ready at start-up'));
-    }
-    let deliveredAnswerEnds: DeliveredAnswerEnds;
-    let deliveredAnswerEndsReady: Promise<void> = Promise.resolve();
-    if (config.redisUrl) {
-      // A client that saw an answer end on one node must not get it again from another (catch-up).
-      const redisEnds = new RedisDeliveredAnswerEnds({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, nodeId: config.nodeId, logger });
-      deliveredAnswerEnds = redisEnds;
-      deliveredAnswerEndsReady = redisEnds.waitUntilReady(5000).catch((error: unknown) => logger.warn({ err: error }, 'redis (delivered answer ends) not ready at start-up'));
-    } else {
-      deliveredAnswerEnds = new LocalDeliveredAnswerEnds();
-    }
-    owned.push(deliveredAnswerEnds);
-    let eventLog = overrides.eventLog;
-    if (!eventLog) {
-      if (config.redisUrl) {
-        const redisLog = new RedisChatEventLog({
-          redisUrl: config.redisUrl,
-          keyPrefix: config.redisKeyPrefix,
-          nodeId: config.nodeId,
-          seqCeilings: store.chats,
-          logger,
-        });
-        readinessChecks.push({ name: 'redis', check: () => redisLog.health() });
-        eventLog = redisLog;
-        owned.push(redisLog);
-        // Start without Redis if need be (the log serves this node's sockets meanwhile and
-        // recovers by itself); readiness reports it.
-        await redisLog.waitUntilReady(5000).catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable at start-up'));
-      } else {
-        eventLog = createInProcessEventLog(store);
-        owned.push(eventLog);
-      }
-    }
-    let rateLimiter = overrides.rateLimiter;
-    if (!rateLimiter) {
-      rateLimiter = config.redisUrl
-        ? createRedisRateLimiter({ redisUrl: config.redisUrl, keyPrefix: config.redisKeyPrefix, nodeId: config.nodeId, logger })
-        : createInMemoryRateLimiter();
-      owned.push(rateLimiter);
-    }
-    // Connecting since before the event log waited for Redis: a Redis that is down delays start-up once.
-    await Promise.all([stopRelayReady, deliveredAnswerEndsReady]);
+    // The single-node or Redis backend, chosen once (backend/create-backend.ts).
+    const backend = await createBackend(config, { store, logger, clock }, overrides);
+    owned.push(backend);
+    const { eventLog, stopRelay, deliveredAnswerEnds } = backend;
+    // One registry per platform (tests run several in one process); see observability/.
+    const metrics = createPlatformMetrics();
+    owned.push(metrics);
+    const rateLimiter = countRateLimitRejections(backend.rateLimiter, metrics);
+    readinessChecks.push(...backend.readinessChecks);
 
     let closing: Promise<void> | null = null;
     const tenants = createTenantDirectory(store);
@@ -179,7 +143,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       // A lookup in between may have cached "no such tenant".
       tenants.invalidate(config.defaultTenantId);
       if (overrides.seedKnowledge ?? true) {
-        await seedDefaultKnowledge({ store, knowledge, tenantId: config.defaultTenantId, docsDir: config.docsDir }).then(
+        await seedDefaultKnowledge({ store, knowledge, tenantId: config.defaultTenantId, docsDir: config.docsDir, logger }).then(
           (result) => logger.info({ ...result, tenantId: config.defaultTenantId }, 'default knowledge seeded'),
           (error: unknown) => logger.warn({ err: error }, 'could not seed the default knowledge'),
         );
@@ -194,7 +158,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       store,
       knowledge,
       tenants,
-      tokens: await createTokenService(config.jwtSecret),
+      tokens: await createTokenService(requireJwtSecret(config)),
       chats: new ChatService({
         store,
         knowledge,
@@ -204,19 +168,24 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
         logger,
         nodeId: config.nodeId,
         leaseMs: config.answerLeaseMs,
+        clock,
+        metrics,
         ...(stopRelay ? { stopRelay } : {}),
       }),
       eventLog,
       rateLimiter,
       deliveredAnswerEnds,
       logger,
+      clock,
       readinessChecks,
       lifecycle: { shuttingDown: false },
+      metrics,
     };
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
-      // Per-request log lines cost throughput; a debug-level hook below logs them when asked.
+      // Fastify's own two lines per request (with the raw URL) are replaced by one line of
+      // http/request-log.ts.
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: config.bodyLimitBytes,
       // The same rule as the WebSocket handshake's client address (http/client-address.ts).
@@ -233,12 +202,8 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
     app.addHook('onSend', async (request, reply) => {
       void reply.header('x-request-id', String(request.id));
     });
-    if (logger.isLevelEnabled('debug')) {
-      app.addHook('onResponse', async (request, reply) => {
-        request.log.debug({ req: request, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-      });
-    }
-    registerErrorHandling(app);
+    registerRequestLog(app, metrics);
+    registerErrorHandling(app, metrics);
     registerCors(app, services);
     await registerRoutes(app, services);
     for (const plugin of overrides.plugins ?? []) await app.register(plugin, services);
@@ -246,8 +211,15 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
 
     const httpConnections = trackHttpConnections(app.server);
     const gateway = attachWsGateway(app.server, services);
+    const redisCheck = readinessChecks.find((check) => check.name === 'redis');
+    metrics.observe({
+      sockets: () => ({ open: gateway.connectionCount, joined: gateway.joinedCount }),
+      answersInFlight: () => services.chats.runningCount,
+      databaseUp: async () => (await store.health()).ready,
+      ...(redisCheck ? { redisUp: async () => (await redisCheck.check()).ready } : {}),
+    });
     // Every node finishes the answers of nodes that died (their lease ran out).
-    const sweeper = new LeaseSweeper({ store, eventLog, nodeId: config.nodeId, logger, intervalMs: config.leaseSweepIntervalMs });
+    const sweeper = new LeaseSweeper({ store, eventLog, nodeId: config.nodeId, logger, intervalMs: config.leaseSweepIntervalMs, clock });
     if (storeIsOpen) sweeper.start();
     else
       ready.then(

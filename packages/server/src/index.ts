@@ -5,14 +5,18 @@
  */
 export { createPlatform, type Platform, type PlatformOverrides } from './app.ts';
 export { ConfigError, loadConfig, type Env, type PlatformConfig } from './base/config.ts';
+export { ensureJwtSecret, requireJwtSecret, type ConfigWithJwtSecret } from './base/jwt-secret-file.ts';
+export { DATA_DIR_VARIABLE, resolveDataDir } from './base/data-directory.ts';
+export { parseDatabaseUrl, type DatabaseLocation } from './base/database-url.ts';
 export { createLogger, type Logger } from './base/logger.ts';
 export { createTokenService, type TokenService, type VerifiedToken } from './auth/token-service.ts';
 export { AppError, isAppError } from './base/errors.ts';
+export { systemClock, type Clock, type ClockTimer } from './base/clock.ts';
 export { isDatabaseUnavailable } from './store/database-unavailable.ts';
 export type { AnswerEngine, AnswerPart, AnswerRequest } from './engines/answer-engine.ts';
 export type { Store, TenantRecord, TenantSettings, CreatedTenant, MessageRepository } from './store/store.ts';
 export type { KnowledgeIndex } from './store/knowledge-index.ts';
-export type { ChatEventLog } from './backend/events/chat-event-log.ts';
+export type { ChatEvent, ChatEventLog, ChatEventOf, NewChatEvent, ReplayResult } from './backend/events/chat-event-log.ts';
 export type { RateLimiter } from './backend/rate-limit/rate-limiter.ts';
 export { openStore, type OpenedStore, type OpenStoreOptions } from './store/open-store.ts';
 export { SCOPES, parseScopeClaim } from '@miptech/protocol';

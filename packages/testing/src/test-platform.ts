@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { SCOPES } from '@miptech/protocol';
 import { createDeployablePlatform } from '@miptech/platform';
-import { loadConfig, type CreatedTenant, type Platform, type PlatformConfig, type PlatformOverrides, type TenantSettings } from '@miptech/server';
+import { ensureJwtSecret, loadConfig, type CreatedTenant, type Platform, type PlatformConfig, type PlatformOverrides, type TenantSettings } from '@miptech/server';
 import { dropSchema, testPostgres, type TestDatabase } from './test-databases.ts';
 import { createScriptedEngine } from './scripted-engine.ts';
 
@@ -118,7 +118,8 @@ export async function startTestPlatform(options: StartTestPlatformOptions = {}):
   }
   Object.assign(env, options.env);
 
-  let config = loadConfig(env);
+  // As `serve` does: on SQLite the secret file is created in DATA_DIR on the first start.
+  let config = ensureJwtSecret(loadConfig(env));
   const { engine, ...rest } = options.overrides ?? {};
   const overrides: PlatformOverrides = { seedKnowledge: false, ...rest };
   if (engine !== null) overrides.engine = engine ?? createScriptedEngine();

@@ -58,6 +58,12 @@ export interface WsTestClient {
   all(match: FrameMatch): ReceivedFrame[];
   /** Waits for the close; fails after `timeoutMs`. */
   waitForClose(timeoutMs?: number): Promise<CloseInfo>;
+  /**
+   * Sends a `ping` and waits for its `pong`: then every frame the server sent before has arrived,
+   * and the server has handled every frame this client sent before. With a manual clock this is
+   * how a test waits for the server after `advance()`, instead of waiting real time.
+   */
+  roundTrip(timeoutMs?: number): Promise<void>;
   /** Waits for a response_complete (optionally of one message id) and returns its chunks. */
   collectAnswer(options?: { messageId?: string; timeoutMs?: number }): Promise<CollectedAnswer>;
   /** Closes from the client side and waits for the socket to be closed. */
@@ -98,6 +104,7 @@ export function connectWs(url: string, options: ConnectOptions = {}): Promise<Ws
   const waiters = new Set<() => void>();
   let markIndex = 0;
   let closeInfo: CloseInfo | null = null;
+  let roundTrips = 0;
 
   const closed = new Promise<CloseInfo>((resolve) => {
     socket.on('close', (code, reason) => {
@@ -173,6 +180,12 @@ export function connectWs(url: string, options: ConnectOptions = {}): Promise<Ws
           resolve(info);
         });
       });
+    },
+    async roundTrip(timeoutMs = 5000) {
+      // A ts no other pong carries (the server echoes it).
+      const ts = (roundTrips += 1);
+      socket.send(JSON.stringify({ type: 'ping', data: { ts } }));
+      await client.waitFor((frame) => frame.type === 'pong' && frame.data.ts === ts, timeoutMs);
     },
     async collectAnswer(collectOptions = {}) {
       const complete = await client.waitFor(

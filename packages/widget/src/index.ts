@@ -1,18 +1,15 @@
 /**
- * Server-side entry of @miptech/widget: where the built bundles and the demo page templates are, so
- * the platform can serve them. (The browser entry of the widget is src/embed.ts, built to dist/widget.js.)
+ * `@miptech/widget` for bundlers: the widget as an ES module (`mountWidget`), plus the pieces the
+ * platform's React demo shares with it (safe Markdown, safe links, visitor tokens, storage).
+ *
+ * Browser code only — no `node:` imports. The `<script>` build is `@miptech/widget/widget.js`
+ * (src/embed.ts), the browser ESM build of the client is `@miptech/widget/client.js`, and where the
+ * built files are on disk (for a server that serves them) is `@miptech/widget/assets`.
  */
-import { fileURLToPath } from 'node:url';
-
-const packageRoot = fileURLToPath(new URL('..', import.meta.url));
-
-export const WIDGET_ASSETS = {
-  /** The embeddable widget, built by `npm run build`. */
-  widgetScript: `${packageRoot}dist/widget.js`,
-  /** The React demo's bundle, built by `npm run build`. */
-  reactDemoScript: `${packageRoot}dist/demo-react.js`,
-  /** Demo page templates; `{{NAME}}` placeholders are filled by the server (see demo/README.md). */
-  demoPage: `${packageRoot}demo/index.html`,
-  reactDemoPage: `${packageRoot}demo/react.html`,
-} as const;
-
+export { mountWidget, WIDGET_VERSION, type MIPTechChatApi } from './mount-widget.tsx';
+export type { EmbedOptions } from './embed-options.ts';
+export type { WidgetEvents, CreateClientOptions, WidgetControllerOptions, WidgetController } from './widget-controller.ts';
+export { renderMarkdown, type CreateElement } from './markdown-render.ts';
+export { safeHref } from './safe-url.ts';
+export { safeStorage, memoryStorage, prefixedStorage, type KeyValueStorage } from './safe-storage.ts';
+export { createVisitorTokenSource, type VisitorTokenSource, type VisitorTokenSourceOptions } from './visitor-token-source.ts';

@@ -4,7 +4,7 @@
  */
 import { browserTest as test, useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import assert from 'node:assert/strict';
-import { createTestAnswerEngine, TEST_SOURCES } from './support/test-answer-engine.ts';
+import { createTestAnswerEngine, TEST_SOURCES } from '@miptech/testing/widget-answer-script.ts';
 import { conversation, screenshotPath } from './support/widget-page.ts';
 
 const engine = createTestAnswerEngine({ delayMs: 10 });

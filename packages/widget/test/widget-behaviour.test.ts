@@ -4,7 +4,7 @@
  */
 import { browserTest as test, useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import assert from 'node:assert/strict';
-import { createTestAnswerEngine } from './support/test-answer-engine.ts';
+import { createTestAnswerEngine } from '@miptech/testing/widget-answer-script.ts';
 import { chatDialog, connectionStates, conversation, launcher, messageBox, openPage, recordConnectionStates, rewriteHtml } from './support/widget-page.ts';
 
 const engine = createTestAnswerEngine({ delayMs: 5 });

@@ -6,7 +6,7 @@
 import { browserTest as test, useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { createTestAnswerEngine, TEST_SOURCES } from './support/test-answer-engine.ts';
+import { createTestAnswerEngine, TEST_SOURCES } from '@miptech/testing/widget-answer-script.ts';
 import { chatDialog, conversation, focusedInWidget, launcher, messageBox, openPage, screenshotPath, settleAnimations } from './support/widget-page.ts';
 
 const env = useWidgetTestEnvironment({ overrides: { engine: createTestAnswerEngine({ delayMs: 5 }) } });

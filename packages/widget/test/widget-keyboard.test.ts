@@ -5,7 +5,7 @@
  */
 import { browserTest as test, useWidgetTestEnvironment } from './support/widget-test-environment.ts';
 import assert from 'node:assert/strict';
-import { createTestAnswerEngine } from './support/test-answer-engine.ts';
+import { createTestAnswerEngine } from '@miptech/testing/widget-answer-script.ts';
 import { chatDialog, conversation, focusedInWidget, launcher, messageBox, openPage, waitForWidgetFocus } from './support/widget-page.ts';
 
 const env = useWidgetTestEnvironment({ overrides: { engine: createTestAnswerEngine({ delayMs: 5 }) } });

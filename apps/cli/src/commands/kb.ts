@@ -179,7 +179,6 @@ async function crawl(context: CliContext, opened: OpenedStore, tenantId: string,
 }
 
 const kb: CliCommand = {
-  summary: 'Manage a tenant knowledge base: add, list, rm, search, crawl, reindex',
   usage: USAGE,
   async run(args, context) {
     const { values, positionals } = parseOptions(args, OPTIONS, true);

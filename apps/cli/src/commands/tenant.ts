@@ -114,7 +114,6 @@ function requireId(positionals: string[], action: string): string {
 }
 
 const tenant: CliCommand = {
-  summary: 'Create, list, show and update tenants',
   usage: USAGE,
   async run(args, context) {
     const { values, positionals } = parseOptions(args, { ...SETTING_OPTIONS, name: { type: 'string' } }, true);

@@ -1,4 +1,4 @@
-import { SCOPES, createTokenService, parseScopeClaim } from '@miptech/server';
+import { SCOPES, createTokenService, parseScopeClaim, requireJwtSecret } from '@miptech/server';
 import { UsageError, type CliCommand } from '../cli-command.ts';
 import { integerOption, parseOptions } from '../parse-options.ts';
 import { withStore } from '../with-store.ts';
@@ -6,10 +6,10 @@ import { withStore } from '../with-store.ts';
 const KNOWN_SCOPES: ReadonlySet<string> = new Set(Object.values(SCOPES));
 
 const token: CliCommand = {
-  summary: 'Mint a JWT for an operator, a test or a backend',
   usage: `Usage: miptech token [--tenant T] [--scope chat:create,chat:send] [--sub ID] [--ttl SECONDS]
 
-Prints an HS256 JWT signed with JWT_SECRET (or the secret kept in DATA_DIR on the embedded default).
+Prints an HS256 JWT signed with JWT_SECRET, or on the embedded default with the secret that
+'miptech serve' created in the data directory (MIPTECH_DATA_DIR); without either it fails and says so.
   --tenant  tenant id (default DEFAULT_TENANT_ID); it must exist
   --scope   scopes, comma- or space-separated (default chat:create,chat:send)
   --sub     the visitor or user id the token speaks for (chats are bound to it)
@@ -29,7 +29,7 @@ Prints an HS256 JWT signed with JWT_SECRET (or the secret kept in DATA_DIR on th
     const issued = await withStore(context, async ({ store }, config) => {
       const tenantId = values.tenant ?? config.defaultTenantId;
       if (!(await store.tenants.get(tenantId))) throw new Error(`tenant "${tenantId}" does not exist (see \`miptech tenant list\`)`);
-      const tokens = await createTokenService(config.jwtSecret);
+      const tokens = await createTokenService(requireJwtSecret(config));
       return tokens.sign({ tenantId, scopes, subject: values.sub ?? null, ttlSeconds });
     });
     context.stdout(`${issued.token}\n`);

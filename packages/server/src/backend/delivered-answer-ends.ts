@@ -1,7 +1,7 @@
 /**
  * Which answers' ends reached a socket of their chat. A client of the guide joins without
  * `last_seq`, so the server cannot tell what it saw; it sends such a join the end of the chat's
- * newest answer (the catch-up, client-connection.ts) unless that end already reached a socket of
+ * newest answer (the catch-up, chat/join-catch-up.ts) unless that end already reached a socket of
  * the chat — live, or as an earlier catch-up. The question is asked per chat, not per client: a
  * client of the guide carries nothing that tells two of them apart.
  *

@@ -13,11 +13,14 @@
 import type { Redis } from 'ioredis';
 import { closeRedisConnection, createRedisConnection, waitForRedisReady } from './redis/create-redis-connection.ts';
 import type { RedisLogger } from './redis/redis-logger.ts';
+import { withCommandTimeout, type NodeRedisConnections } from './redis/node-redis-connections.ts';
 import { CATCH_UP_WINDOW_MS, LocalDeliveredAnswerEnds, type DeliveredAnswerEnds } from './delivered-answer-ends.ts';
 
 export interface RedisDeliveredAnswerEndsOptions {
-  /** `redis://…` */
-  redisUrl: string;
+  /** The node's shared connections (createBackend); then no connection of its own is opened or closed. */
+  connections?: NodeRedisConnections;
+  /** `redis://…`: without `connections`, a connection of its own (tests of this part alone). */
+  redisUrl?: string;
   /** Prepended to every key, e.g. `miptech:`. */
   keyPrefix: string;
   /** This node's id (connection name). */
@@ -32,16 +35,26 @@ const RECORD_TTL_MS = CATCH_UP_WINDOW_MS + 30_000;
 
 export class RedisDeliveredAnswerEnds implements DeliveredAnswerEnds {
   private readonly redis: Redis;
+  private readonly ownsConnection: boolean;
+  private readonly commandTimeoutMs: number;
   private readonly local = new LocalDeliveredAnswerEnds();
   private closed = false;
 
   constructor(private readonly options: RedisDeliveredAnswerEndsOptions) {
-    this.redis = createRedisConnection({
-      url: options.redisUrl,
-      connectionName: `miptech:${options.nodeId}:answer-ends`,
-      commandTimeoutMs: options.commandTimeoutMs ?? 1000,
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 1000;
+    if (options.connections) {
+      this.redis = options.connections.commands;
+      this.ownsConnection = false;
+    } else {
+      if (!options.redisUrl) throw new Error('RedisDeliveredAnswerEnds needs connections or redisUrl');
+      this.redis = createRedisConnection({
+        url: options.redisUrl,
+        connectionName: `miptech:${options.nodeId}:answer-ends`,
+        commandTimeoutMs: this.commandTimeoutMs,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      this.ownsConnection = true;
+    }
   }
 
   /** Resolves when Redis answers; rejects after `timeoutMs` (the node works without, see above). */
@@ -60,7 +73,8 @@ export class RedisDeliveredAnswerEnds implements DeliveredAnswerEnds {
     if (this.local.knows(chatId, messageId)) return true;
     if (this.closed || this.redis.status !== 'ready') return false;
     try {
-      return (await this.redis.exists(this.key(chatId, messageId))) === 1;
+      // The shared connection's timeout is longer than a join should wait.
+      return (await withCommandTimeout(this.redis.exists(this.key(chatId, messageId)), this.commandTimeoutMs)) === 1;
     } catch (error) {
       this.options.logger?.warn({ err: (error as Error).message, chatId }, 'could not ask redis about a delivered answer end');
       return false;
@@ -70,7 +84,7 @@ export class RedisDeliveredAnswerEnds implements DeliveredAnswerEnds {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await closeRedisConnection(this.redis);
+    if (this.ownsConnection) await closeRedisConnection(this.redis);
   }
 
   /** The braces put it in the chat's cluster hash slot, next to its event log. */

@@ -2,14 +2,21 @@
  * Platform configuration, read from the environment once at start-up. Every variable is validated
  * in one pass and every problem is reported together (one error listing each), so an operator
  * fixes a broken deployment in one round. The result is frozen: nothing changes it at run time.
+ * Loading writes nothing: the generated JWT secret is created by `serve` (jwt-secret-file.ts).
  * docs/configuration.md documents each variable.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import proxyAddr from '@fastify/proxy-addr';
+import { ConfigError } from './config-error.ts';
 import { parseDatabaseUrl } from './database-url.ts';
+import { resolveDataDir } from './data-directory.ts';
+import { MIN_JWT_SECRET_LENGTH, jwtSecretFilePath, readJwtSecretFile } from './jwt-secret-file.ts';
+
+export { ConfigError } from './config-error.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type LlmProvider = 'extractive' | 'openai-compatible' | 'anthropic';
@@ -26,6 +33,7 @@ export interface PlatformConfig {
   readonly host: string;
   /** Address visitors use to reach the platform; its origin is allowed for the default tenant. */
   readonly publicUrl: string;
+  /** MIPTECH_DATA_DIR (alias DATA_DIR), else the XDG data directory: see data-directory.ts. */
   readonly dataDir: string;
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
@@ -34,9 +42,15 @@ export interface PlatformConfig {
   readonly databasePoolAcquireTimeoutMs: number;
   /** PostgreSQL schema (search_path) to use, created if missing; null for the default. */
   readonly databaseSchema: string | null;
-  readonly jwtSecret: string;
-  /** Where the secret came from: the environment, or a file in DATA_DIR (generated on first start). */
+  /**
+   * The token-signing secret; null when it is to come from `jwtSecretFile` and that file does not
+   * exist yet (`serve` creates it: ensureJwtSecret; requireJwtSecret explains what to do).
+   */
+  readonly jwtSecret: string | null;
+  /** Where the secret came from: the environment, or a file in the data directory (generated on first start). */
   readonly jwtSecretSource: 'env' | 'file';
+  /** The data directory's secret file when JWT_SECRET is unset on the embedded store; else null. */
+  readonly jwtSecretFile: string | null;
   readonly widgetJwtRequired: boolean;
   readonly wsJwtRequired: boolean;
   readonly widgetTokenTtlSeconds: number;
@@ -72,29 +86,28 @@ export interface PlatformConfig {
   /** Estimated tokens the prompt (system prompt, passages, history) may use; null for the engine default. */
   readonly llmPromptTokenBudget: number | null;
   readonly extractiveChunkDelayMs: number;
-  /** Directory whose Markdown files seed the default tenant's knowledge. */
+  /**
+   * Directory whose Markdown files seed the default tenant's knowledge (README.md files next to it
+   * too); by default the copy of the platform documentation shipped in this package.
+   */
   readonly docsDir: string;
   /** Server version (packages/server/package.json). */
   readonly version: string;
-}
-
-/** Thrown by loadConfig with every problem found; `problems` has one line per variable. */
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
+  /** Bearer token a scraper sends to GET /metrics; null: /metrics is not served. */
+  readonly metricsToken: string | null;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LLM_PROVIDERS: readonly LlmProvider[] = ['extractive', 'openai-compatible', 'anthropic'];
-const MIN_SECRET_LENGTH = 32;
-const SECRET_FILE = 'jwt-secret';
-const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+/** The package's root, from src/base/ in development and dist/base/ once built. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The platform documentation the package ships (built into default-knowledge/ by
+ * scripts/copy-default-knowledge.mjs), so an installed server seeds the same knowledge as a checkout.
+ */
+export const DEFAULT_DOCS_DIR = join(PACKAGE_ROOT, 'default-knowledge', 'docs');
 
 /** Collects problems while reading variables, so all of them are reported together. */
 class EnvReader {
@@ -192,7 +205,7 @@ class EnvReader {
 
 function readServerVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -200,39 +213,10 @@ function readServerVersion(): string {
 }
 
 /**
- * The embedded default keeps its signing secret in DATA_DIR so restarts keep issued tokens valid.
- * Written once with mode 0600; an existing file is reused as is.
- */
-function readOrCreateSecretFile(dataDir: string, problems: string[]): string {
-  const file = join(dataDir, SECRET_FILE);
-  try {
-    if (existsSync(file)) {
-      const secret = readFileSync(file, 'utf8').trim();
-      if (secret.length >= MIN_SECRET_LENGTH) return secret;
-      problems.push(`${file} holds a JWT secret shorter than ${MIN_SECRET_LENGTH} characters; delete it to regenerate`);
-      return '';
-    }
-    mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(48).toString('base64url');
-    // 'wx' fails if another process created the file meanwhile; then read theirs.
-    try {
-      writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
-      throw error;
-    }
-    chmodSync(file, 0o600);
-    return secret;
-  } catch (error) {
-    problems.push(`JWT_SECRET is unset and ${file} cannot be read or written: ${(error as Error).message}`);
-    return '';
-  }
-}
-
-/**
- * Reads and validates the configuration. Throws ConfigError listing every problem.
- * On the embedded default (SQLite) an unset JWT_SECRET is generated once and kept in DATA_DIR;
- * with PostgreSQL (several nodes) it must be set explicitly so every node shares it.
+ * Reads and validates the configuration. Throws ConfigError listing every problem. Writes nothing.
+ * On the embedded default (SQLite) an unset JWT_SECRET comes from the data directory's secret
+ * file, read here when it exists (`serve` creates it on first start: ensureJwtSecret); with
+ * PostgreSQL (several nodes) it must be set explicitly so every node shares it.
  */
 export function loadConfig(env: Env = process.env): PlatformConfig {
   const read = new EnvReader(env);
@@ -240,7 +224,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
   const port = read.integer('PORT', 8000, 0, 65535);
   const host = read.string('HOST', '0.0.0.0');
   const publicUrl = read.url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:']) ?? `http://localhost:${port}`;
-  const dataDir = resolve(read.string('DATA_DIR', './data'));
+  const dataDir = resolveDataDir(env);
   const databaseUrl = read.string('DATABASE_URL', `sqlite:${join(dataDir, 'miptech.db')}`);
   let embedded = true;
   try {
@@ -254,14 +238,20 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
   // connection attempt itself within 5 s). The bound only stops a request from waiting for ever.
   const databasePoolAcquireTimeoutMs = read.integer('DATABASE_POOL_ACQUIRE_TIMEOUT_MS', 30_000, 1_000, 3_600_000);
 
-  let jwtSecret = read.raw('JWT_SECRET');
+  let jwtSecret: string | null = read.raw('JWT_SECRET') ?? null;
   let jwtSecretSource: 'env' | 'file' = 'env';
-  if (jwtSecret !== undefined && jwtSecret.length < MIN_SECRET_LENGTH) {
-    read.problems.push(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters (HS256 needs a 256-bit key)`);
-  } else if (jwtSecret === undefined) {
+  let jwtSecretFile: string | null = null;
+  if (jwtSecret !== null && jwtSecret.length < MIN_JWT_SECRET_LENGTH) {
+    read.problems.push(`JWT_SECRET must be at least ${MIN_JWT_SECRET_LENGTH} characters (HS256 needs a 256-bit key)`);
+  } else if (jwtSecret === null) {
     if (embedded) {
-      jwtSecret = readOrCreateSecretFile(dataDir, read.problems);
       jwtSecretSource = 'file';
+      jwtSecretFile = jwtSecretFilePath(dataDir);
+      try {
+        jwtSecret = readJwtSecretFile(jwtSecretFile);
+      } catch (error) {
+        read.problems.push(`JWT_SECRET is unset and ${(error as Error).message}`);
+      }
     } else {
       read.problems.push('JWT_SECRET is required with PostgreSQL: every node must share the same secret');
     }
@@ -292,8 +282,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     databaseStatementTimeoutMs,
     databasePoolAcquireTimeoutMs,
     databaseSchema: read.raw('DATABASE_SCHEMA') ?? null,
-    jwtSecret: jwtSecret ?? '',
+    jwtSecret,
     jwtSecretSource,
+    jwtSecretFile,
     widgetJwtRequired: read.boolean('WIDGET_JWT_REQUIRED', true),
     wsJwtRequired: read.boolean('WS_JWT_REQUIRED', true),
     widgetTokenTtlSeconds: read.integer('WIDGET_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
@@ -321,8 +312,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     llmMaxTokens: read.raw('LLM_MAX_TOKENS') === undefined ? null : read.integer('LLM_MAX_TOKENS', 1024, 1, 1_000_000),
     llmPromptTokenBudget: read.raw('LLM_PROMPT_TOKEN_BUDGET') === undefined ? null : read.integer('LLM_PROMPT_TOKEN_BUDGET', 6000, 100, 10_000_000),
     extractiveChunkDelayMs: read.integer('EXTRACTIVE_CHUNK_DELAY_MS', 15, 0, 10_000),
-    docsDir: resolve(read.string('DOCS_DIR', join(REPO_ROOT, 'docs'))),
+    docsDir: resolve(read.string('DOCS_DIR', DEFAULT_DOCS_DIR)),
     version: readServerVersion(),
+    metricsToken: read.raw('METRICS_TOKEN') ?? null,
   };
 
   if (config.databaseSchema !== null && !/^[a-z_][a-z0-9_]{0,62}$/i.test(config.databaseSchema)) {
@@ -330,6 +322,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
   }
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(config.defaultTenantId)) {
     read.problems.push('DEFAULT_TENANT_ID must be 1-64 letters, digits, "-" or "_"');
+  }
+  if (config.metricsToken !== null && !/^[\x21-\x7e]{16,512}$/.test(config.metricsToken)) {
+    read.problems.push('METRICS_TOKEN must be 16-512 printable characters without spaces');
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return Object.freeze(config);

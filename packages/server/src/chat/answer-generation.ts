@@ -12,11 +12,14 @@ import type { AnswerEngine, ConversationTurn } from '../engines/answer-engine.ts
 import { passageToSource } from '../engines/cited-sources.ts';
 import { estimateTokens } from '../engines/estimate-tokens.ts';
 import { isAppError } from '../base/errors.ts';
-import type { ChatEventLog } from '../backend/events/chat-event-log.ts';
+import type { ChatEventBody, ChatEventLog } from '../backend/events/chat-event-log.ts';
 import type { KnowledgeIndex, Passage } from '../store/knowledge-index.ts';
 import type { Logger } from '../base/logger.ts';
 import { databaseUnavailableError } from '../store/database-unavailable.ts';
+import type { PlatformMetrics } from '../observability/platform-metrics.ts';
 import type { MessageRecord, Store, TenantRecord } from '../store/store.ts';
+import { systemClock, type Clock } from '../base/clock.ts';
+import { publishAnswerEnd } from './answer-end.ts';
 
 /** Why an answer was aborted: the visitor stopped it, the node is shutting down, or a lease sweeper took it over. */
 export type AbortReason = 'stop' | 'shutdown' | 'lease-lost';
@@ -30,6 +33,10 @@ export interface GenerationDeps {
   nodeId: string;
   /** How long a lease holds; renewed every third of it. */
   leaseMs: number;
+  /** Records time to first chunk and answer duration. */
+  metrics?: PlatformMetrics;
+  /** Times the lease renewal and its expiry. @default systemClock */
+  clock?: Clock;
 }
 
 export interface GenerationInput {
@@ -62,12 +69,12 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   const tenantId = tenant.id;
   const messageId = assistant.id;
   const startedAt = Date.now();
-  const emit = (type: 'processing' | 'response_start' | 'response_chunk' | 'response_complete' | 'error', data: Record<string, unknown>) =>
-    eventLog.append({ tenantId, chatId, type, messageId, data });
+  const emit = (event: Exclude<ChatEventBody, { type: 'response_complete' | 'error' }>) => eventLog.append({ tenantId, chatId, messageId, ...event });
 
   let generationOver = false;
-  const holdLease = () => store.messages.renewLease(tenantId, messageId, new Date(Date.now() + deps.leaseMs).toISOString(), deps.nodeId);
-  const lease = setInterval(() => {
+  const clock = deps.clock ?? systemClock;
+  const holdLease = () => store.messages.renewLease(tenantId, messageId, new Date(clock.now() + deps.leaseMs).toISOString(), deps.nodeId);
+  const lease = clock.setInterval(() => {
     holdLease()
       .then((held) => {
         // This node was too slow (its lease ran out) and a sweeper took the answer over and ends
@@ -95,13 +102,14 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   let retryAfter: number | undefined;
 
   const sendChunk = async (text: string) => {
+    if (chunkIndex === 0) deps.metrics?.answerFirstChunk(Date.now() - startedAt);
     content += text;
-    await emit('response_chunk', { message_id: messageId, chat_id: chatId, content: text, chunk_index: chunkIndex });
+    await emit({ type: 'response_chunk', data: { message_id: messageId, chat_id: chatId, content: text, chunk_index: chunkIndex } });
     chunkIndex += 1;
   };
 
   try {
-    await emit('processing', { message_id: messageId, user_message_id: userMessage.id, chat_id: chatId });
+    await emit({ type: 'processing', data: { message_id: messageId, user_message_id: userMessage.id, chat_id: chatId } });
     const [found, recent] = await Promise.all([
       knowledge.search(tenantId, userMessage.content, { limit: RETRIEVAL_LIMIT }).catch((error: unknown) => {
         logger.warn({ err: error, tenantId }, 'knowledge search failed; answering without passages');
@@ -115,7 +123,7 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
       .slice(-HISTORY_TURNS)
       .map((message) => ({ role: message.role, content: message.content }));
 
-    await emit('response_start', { message_id: messageId, user_message_id: userMessage.id, chat_id: chatId });
+    await emit({ type: 'response_start', data: { message_id: messageId, user_message_id: userMessage.id, chat_id: chatId } });
     const stream = engine.stream({ tenant, chatId, question: userMessage.content, history, passages, signal: controller.signal });
     for await (const part of stream) {
       if (controller.signal.aborted) break;
@@ -150,42 +158,31 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
     }
   } finally {
     generationOver = true;
-    clearInterval(lease);
+    clock.clearInterval(lease);
   }
 
   const finalSources = sources ?? passages.map(passageToSource);
   const prompt = promptTokens ?? estimateTokens(userMessage.content) + passages.reduce((sum, p) => sum + estimateTokens(p.text), 0);
   const completion = completionTokens ?? estimateTokens(content);
   const responseTimeMs = Date.now() - startedAt;
+  deps.metrics?.answerEnded(status, responseTimeMs, errorCode);
 
   const publishEnd = async (): Promise<void> => {
     try {
-      if (errorCode) {
-        await emit('error', {
-          code: errorCode,
-          message: errorMessage,
-          retryable: ERROR_CODES[errorCode].retryable,
-          ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
-          message_id: messageId,
-          chat_id: chatId,
-        });
-      }
-      await emit('response_complete', {
-        message_id: messageId,
-        user_message_id: userMessage.id,
-        chat_id: chatId,
+      await publishAnswerEnd(eventLog, {
+        tenantId,
+        chatId,
+        messageId,
+        userMessageId: userMessage.id,
         content,
-        role: 'assistant',
         status,
         sources: finalSources,
-        llm_model: model,
-        prompt_tokens: prompt,
-        completion_tokens: completion,
-        total_tokens: prompt + completion,
-        response_time_ms: responseTimeMs,
-        created_at: assistant.createdAt,
-        message: { id: messageId, role: 'assistant', content, created_at: assistant.createdAt },
-        ...(errorCode ? { error_code: errorCode } : {}),
+        model,
+        promptTokens: prompt,
+        completionTokens: completion,
+        responseTimeMs,
+        createdAt: assistant.createdAt,
+        failure: errorCode ? { code: errorCode, message: errorMessage, retryAfter } : undefined,
       });
     } catch (error) {
       logger.error({ err: error, tenantId, chatId, messageId }, 'could not publish the end of an answer');

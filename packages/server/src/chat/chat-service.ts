@@ -17,7 +17,10 @@ import { enforceRateLimit } from '../backend/rate-limit/enforce-rate-limit.ts';
 import type { RateLimiter } from '../backend/rate-limit/rate-limiter.ts';
 import type { ChatRecord, MessageRecord, Store, TenantRecord } from '../store/store.ts';
 import { generateAnswer, type AbortReason, type GenerationDeps } from './answer-generation.ts';
+import { publishAnswerEnd } from './answer-end.ts';
 import type { StopRelay, StopRequest } from '../backend/stop-relay.ts';
+import type { PlatformMetrics } from '../observability/platform-metrics.ts';
+import { systemClock, type Clock } from '../base/clock.ts';
 
 export interface ChatServiceDeps {
   store: Store;
@@ -31,6 +34,10 @@ export interface ChatServiceDeps {
   leaseMs?: number;
   /** Carries stops to the other nodes (Redis); absent with one node. */
   stopRelay?: StopRelay;
+  /** Where answers record their timings (absent in tests that build the service alone). */
+  metrics?: PlatformMetrics;
+  /** Times answer leases. @default systemClock */
+  clock?: Clock;
 }
 
 export interface CreateChatRequest {
@@ -89,6 +96,8 @@ export class ChatService {
       logger: deps.logger,
       nodeId: deps.nodeId,
       leaseMs: deps.leaseMs ?? 30_000,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      clock: deps.clock ?? systemClock,
     };
     deps.stopRelay?.onStop((stop) => this.stopLocally(stop));
   }
@@ -273,43 +282,21 @@ export class ChatService {
    */
   private async publishStartFailure(tenant: TenantRecord, chatId: string, userMessage: MessageRecord, error: unknown): Promise<void> {
     const code: ErrorCode = isAppError(error) ? error.code : 'generation_failed';
-    const spec = ERROR_CODES[code];
-    const messageId = newId('msg');
     const createdAt = new Date().toISOString();
-    const base = { tenantId: tenant.id, chatId, messageId };
-    await this.deps.eventLog.append({
-      ...base,
-      type: 'error',
-      data: {
-        code,
-        message: spec.message,
-        retryable: spec.retryable,
-        message_id: messageId,
-        chat_id: chatId,
-        user_message_id: userMessage.id,
-        client_message_id: userMessage.clientMessageId,
-      },
-    });
-    await this.deps.eventLog.append({
-      ...base,
-      type: 'response_complete',
-      data: {
-        message_id: messageId,
-        user_message_id: userMessage.id,
-        chat_id: chatId,
-        content: '',
-        role: 'assistant',
-        status: 'error',
-        sources: [],
-        llm_model: this.deps.engine.modelFor?.(tenant) ?? this.deps.engine.name,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        total_tokens: 0,
-        response_time_ms: 0,
-        created_at: createdAt,
-        message: { id: messageId, role: 'assistant', content: '', created_at: createdAt },
-        error_code: code,
-      },
+    await publishAnswerEnd(this.deps.eventLog, {
+      tenantId: tenant.id,
+      chatId,
+      messageId: newId('msg'),
+      userMessageId: userMessage.id,
+      content: '',
+      status: 'error',
+      sources: [],
+      model: this.deps.engine.modelFor?.(tenant) ?? this.deps.engine.name,
+      promptTokens: 0,
+      completionTokens: 0,
+      responseTimeMs: 0,
+      createdAt,
+      failure: { code, message: ERROR_CODES[code].message, unansweredMessage: { id: userMessage.id, clientMessageId: userMessage.clientMessageId } },
     });
   }
 
@@ -338,7 +325,7 @@ export class ChatService {
         chatId,
         replyTo: userMessage.id,
         leaseOwner: this.deps.nodeId,
-        leaseExpiresAt: new Date(Date.now() + this.generation.leaseMs).toISOString(),
+        leaseExpiresAt: new Date((this.generation.clock ?? systemClock).now() + this.generation.leaseMs).toISOString(),
       });
       const { controller } = answer;
       answer.assistantId = assistant.id;

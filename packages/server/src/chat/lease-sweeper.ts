@@ -14,9 +14,11 @@
  * process), the text stored in the row is used instead.
  */
 import { ERROR_CODES, type Source } from '@miptech/protocol';
-import type { ChatEvent, ChatEventLog } from '../backend/events/chat-event-log.ts';
+import type { ChatEvent, ChatEventLog, ChatEventOf } from '../backend/events/chat-event-log.ts';
 import type { MessageRecord, Store } from '../store/store.ts';
 import type { Logger } from '../base/logger.ts';
+import { systemClock, type Clock, type ClockTimer } from '../base/clock.ts';
+import { publishAnswerEnd } from './answer-end.ts';
 
 export interface LeaseSweeperOptions {
   store: Store;
@@ -30,6 +32,8 @@ export interface LeaseSweeperOptions {
   batchSize?: number;
   /** How long a claim holds: a sweeper that dies while finishing is replaced after it. @default 30000 */
   claimMs?: number;
+  /** When a lease counts as expired, and the sweep timer. @default systemClock */
+  clock?: Clock;
 }
 
 export interface SweepOutcome {
@@ -44,14 +48,15 @@ export interface SweepOutcome {
 interface RecoveredAnswer {
   content: string;
   /** A response_complete of this message already in the log. */
-  terminal: ChatEvent | null;
+  terminal: ChatEventOf<'response_complete'> | null;
 }
 
 export class LeaseSweeper {
   private readonly intervalMs: number;
   private readonly batchSize: number;
   private readonly claimMs: number;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly clock: Clock;
+  private timer: ClockTimer | null = null;
   private running: Promise<SweepOutcome> | null = null;
   private stopped = false;
 
@@ -59,6 +64,7 @@ export class LeaseSweeper {
     this.intervalMs = options.intervalMs ?? 2000;
     this.batchSize = options.batchSize ?? 50;
     this.claimMs = options.claimMs ?? 30_000;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Starts sweeping periodically (the timer does not keep the process alive). */
@@ -66,7 +72,7 @@ export class LeaseSweeper {
     if (this.timer || this.stopped) return;
     const schedule = (): void => {
       const delay = this.intervalMs * (1 + Math.random() * 0.2);
-      this.timer = setTimeout(() => {
+      this.timer = this.clock.setTimeout(() => {
         void this.sweepOnce()
           .catch((error: unknown) => this.options.logger?.warn({ err: (error as Error).message }, 'lease sweep failed'))
           .finally(() => {
@@ -81,7 +87,7 @@ export class LeaseSweeper {
   /** Stops the timer and waits for a sweep in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
   }
@@ -98,7 +104,7 @@ export class LeaseSweeper {
 
   private async sweep(): Promise<SweepOutcome> {
     const { store } = this.options;
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const expired = await store.messages.findExpiredStreaming(now.toISOString(), this.batchSize);
     const outcome: SweepOutcome = { found: expired.length, interrupted: 0, recovered: 0 };
     for (const candidate of expired) {
@@ -107,7 +113,7 @@ export class LeaseSweeper {
         const claimed = await store.messages.claimExpiredStreaming(candidate.tenantId, candidate.id, {
           now: now.toISOString(),
           leaseOwner: `sweeper:${this.options.nodeId}`,
-          leaseExpiresAt: new Date(Date.now() + this.claimMs).toISOString(),
+          leaseExpiresAt: new Date(this.clock.now() + this.claimMs).toISOString(),
         });
         if (!claimed) continue;
         const result = await this.finish(claimed);
@@ -162,41 +168,22 @@ export class LeaseSweeper {
       { tenantId: message.tenantId, chatId: message.chatId, messageId: message.id, previousOwner: message.leaseOwner, chars: recovered.content.length },
       'answer interrupted: its node stopped renewing the lease',
     );
-    const base = { tenantId: message.tenantId, chatId: message.chatId, messageId: message.id };
-    const spec = ERROR_CODES.generation_interrupted;
-    await eventLog.append({
-      ...base,
-      type: 'error',
-      data: {
-        code: 'generation_interrupted',
-        message: spec.message,
-        retryable: spec.retryable,
-        message_id: message.id,
-        chat_id: message.chatId,
-      },
-    });
     const promptTokens = message.promptTokens ?? 0;
     const completionTokens = message.completionTokens ?? Math.ceil(recovered.content.length / 4);
-    await eventLog.append({
-      ...base,
-      type: 'response_complete',
-      data: {
-        message_id: message.id,
-        user_message_id: message.replyTo,
-        chat_id: message.chatId,
-        content: recovered.content,
-        role: 'assistant',
-        status: 'interrupted',
-        sources: stored.sources,
-        llm_model: stored.model ?? 'unknown',
-        prompt_tokens: promptTokens,
-        completion_tokens: completionTokens,
-        total_tokens: promptTokens + completionTokens,
-        response_time_ms: responseTimeMs,
-        created_at: message.createdAt,
-        message: { id: message.id, role: 'assistant', content: recovered.content, created_at: message.createdAt },
-        error_code: 'generation_interrupted',
-      },
+    await publishAnswerEnd(eventLog, {
+      tenantId: message.tenantId,
+      chatId: message.chatId,
+      messageId: message.id,
+      userMessageId: message.replyTo ?? '',
+      content: recovered.content,
+      status: 'interrupted',
+      sources: stored.sources,
+      model: stored.model ?? 'unknown',
+      promptTokens,
+      completionTokens,
+      responseTimeMs,
+      createdAt: message.createdAt,
+      failure: { code: 'generation_interrupted', message: ERROR_CODES.generation_interrupted.message },
     });
     return 'interrupted';
   }
@@ -213,7 +200,7 @@ export class LeaseSweeper {
       logger?.warn({ err: (error as Error).message, messageId: message.id }, 'event log unreadable; using the stored text');
     }
     const own = events.filter((event) => event.messageId === message.id);
-    const terminal = own.find((event) => event.type === 'response_complete') ?? null;
+    const terminal = own.find((event): event is ChatEventOf<'response_complete'> => event.type === 'response_complete') ?? null;
     const chunks = new Map<number, string>();
     for (const event of own) {
       if (event.type !== 'response_chunk') continue;

@@ -1,5 +1,5 @@
 /** Store records → the REST resources of the wire contract (snake_case). */
-import type { ChatResource, MessageResource, ResponseCompleteData } from '@miptech/protocol';
+import type { ChatResource, MessageResource } from '@miptech/protocol';
 import type { ChatRecord, MessageRecord } from '../store/store.ts';
 
 export function toChatResource(chat: ChatRecord): ChatResource {
@@ -31,31 +31,5 @@ export function toMessageResource(message: MessageRecord): MessageResource {
     completion_tokens: message.completionTokens,
     response_time_ms: message.responseTimeMs,
     created_at: message.createdAt,
-  };
-}
-
-/**
- * The terminal `response_complete` of a finished assistant message, rebuilt from its stored row
- * (a catch-up for a client that missed the live one). Marked `catch_up: true`.
- */
-export function toStoredResponseComplete(message: MessageRecord): ResponseCompleteData {
-  const promptTokens = message.promptTokens ?? 0;
-  const completionTokens = message.completionTokens ?? 0;
-  return {
-    message_id: message.id,
-    user_message_id: message.replyTo ?? '',
-    chat_id: message.chatId,
-    content: message.content,
-    role: 'assistant',
-    status: message.status,
-    sources: message.sources,
-    llm_model: message.model ?? 'unknown',
-    prompt_tokens: promptTokens,
-    completion_tokens: completionTokens,
-    total_tokens: promptTokens + completionTokens,
-    response_time_ms: message.responseTimeMs ?? 0,
-    created_at: message.createdAt,
-    message: { id: message.id, role: 'assistant', content: message.content, created_at: message.createdAt },
-    catch_up: true,
   };
 }

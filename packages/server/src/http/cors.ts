@@ -44,8 +44,9 @@ export function registerCors(app: FastifyInstance, services: PlatformServices): 
     if (await originAllowed(services, request, origin)) setCorsHeaders(reply, origin);
   });
 
-  // Preflights for every path, answered before any auth.
-  app.options('*', async (request, reply) => {
+  // Preflights for every path, answered before any auth. Not an operation of the API: left out of
+  // the OpenAPI document.
+  app.options('*', { schema: { hide: true } }, async (request, reply) => {
     const origin = request.headers.origin;
     if (typeof origin === 'string' && !isAdminPath(request.url) && (await services.tenants.isOriginAllowedByAnyTenant(origin).catch(() => false))) {
       void reply.header('access-control-allow-methods', ALLOWED_METHODS);

@@ -3,13 +3,24 @@
  * the protocol's table, plus `detail` for 422 and `retry_after` + Retry-After for 429/503.
  * Fastify's own errors (malformed JSON, oversized body, wrong content type, unknown route) are
  * mapped to stable codes; anything unexpected is logged and answered as internal_error. A known
- * path asked with a method it does not answer is 405 method_not_allowed with `Allow`.
+ * path asked with a method it does not answer is 405 method_not_allowed with `Allow`. Schema
+ * validation failures arrive here already as validation_error (request-validation.ts), except a
+ * path parameter that cannot name anything: that is the route's not-found code. Every error
+ * answer is counted in the metrics by code.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody, ErrorCode } from '@miptech/protocol';
 import { AppError, isAppError } from '../base/errors.ts';
 import { databaseUnavailableError } from '../store/database-unavailable.ts';
 import { RouteMethods } from './route-methods.ts';
+import type { PlatformMetrics } from '../observability/platform-metrics.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The code of a path parameter that fails its schema (an id that cannot exist): e.g. chat_not_found. @default not_found */
+    notFoundCode?: ErrorCode;
+  }
+}
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
@@ -30,9 +41,10 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 };
 
 /** Any thrown value → AppError (a lost database → db_not_ready). Returns null for an unexpected (5xx) failure. */
-export function toAppError(error: unknown): AppError | null {
+export function toAppError(error: unknown, notFoundCode: ErrorCode = 'not_found'): AppError | null {
   const databaseUnavailable = databaseUnavailableError(error);
   if (databaseUnavailable) return databaseUnavailable;
+  if ((error as { validationContext?: string } | null)?.validationContext === 'params') return new AppError(notFoundCode, undefined, { cause: error });
   if (isAppError(error)) return error;
   const fastifyError = error as Partial<FastifyError> | null;
   const mapped = fastifyError?.code ? FASTIFY_CODES[fastifyError.code] : undefined;
@@ -57,23 +69,27 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, error: A
 }
 
 /** Call before the routes are registered (their methods are recorded as they are added). */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, metrics?: PlatformMetrics): void {
   const routes = new RouteMethods();
+  const respond = (reply: FastifyReply, request: FastifyRequest, error: AppError) => {
+    metrics?.errorReported('rest', error.code);
+    return sendError(reply, request, error);
+  };
   app.addHook('onRoute', (route) => routes.add(route.method, route.url));
   app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error);
+    const appError = toAppError(error, request.routeOptions.config.notFoundCode);
     if (appError && appError !== error && appError.code === 'db_not_ready') request.log.warn({ err: error }, 'database unavailable');
-    if (appError) return sendError(reply, request, appError);
+    if (appError) return respond(reply, request, appError);
     request.log.error({ err: error }, 'unhandled error');
-    return sendError(reply, request, new AppError('internal_error'));
+    return respond(reply, request, new AppError('internal_error'));
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     const allowed = routes.allowedFor(path);
     if (allowed.length > 0 && !allowed.includes(request.method)) {
       void reply.header('allow', [...allowed, 'OPTIONS'].join(', '));
-      return sendError(reply, request, new AppError('method_not_allowed', `${request.method} is not allowed on ${path}`));
+      return respond(reply, request, new AppError('method_not_allowed', `${request.method} is not allowed on ${path}`));
     }
-    return sendError(reply, request, new AppError('not_found', `No route for ${request.method} ${path}`));
+    return respond(reply, request, new AppError('not_found', `No route for ${request.method} ${path}`));
   });
 }

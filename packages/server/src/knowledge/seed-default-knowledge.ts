@@ -4,9 +4,16 @@
  * the packages' README.md files. Safe to run on every start: unchanged files are not indexed
  * again, changed ones are replaced, and seeded documents whose file disappeared are removed.
  * Documents added by the tenant (other external ids) are never touched.
+ *
+ * The documentation comes from the server package itself (default-knowledge/, built from the
+ * repository's docs by scripts/copy-default-knowledge.mjs and shipped in the tarball), so an
+ * installed server seeds what a checkout does. A missing or empty folder is logged as a warning and
+ * leaves the seeded documents as they are: a broken installation must not look like "no docs".
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
+import type { Logger } from '../base/logger.ts';
+import { defaultKnowledgeFiles } from './default-knowledge-files.ts';
 import { ingestDocument } from './ingest-document.ts';
 import type { KnowledgeDeps } from './knowledge-deps.ts';
 import { listAllDocuments } from './list-all-documents.ts';
@@ -14,6 +21,7 @@ import { removeDocument } from './remove-document.ts';
 
 /** External ids of seeded documents start with this, e.g. `seed:docs/widget.md`. */
 export const SEED_EXTERNAL_ID_PREFIX = 'seed:';
+export { defaultKnowledgeFiles };
 
 export interface SeedDefaultKnowledgeOptions extends KnowledgeDeps {
   tenantId: string;
@@ -21,6 +29,8 @@ export interface SeedDefaultKnowledgeOptions extends KnowledgeDeps {
   docsDir: string;
   /** When set, sources link to `docsBaseUrl` + the file's path in the repository. */
   docsBaseUrl?: string | null;
+  /** Told when there is nothing to seed from. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export interface SeedResult {
@@ -30,42 +40,18 @@ export interface SeedResult {
   removed: number;
 }
 
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isFile(), () => false);
-}
-
-async function markdownFiles(directory: string): Promise<string[]> {
-  const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
-  const files: string[] = [];
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const path = join(directory, entry.name);
-    if (entry.isDirectory()) files.push(...(await markdownFiles(path)));
-    else if (entry.isFile() && /\.md$/i.test(entry.name)) files.push(path);
-  }
-  return files;
-}
-
-/** The files seeded from a docs directory: docs/**\/*.md, ../README.md, ../packages/*\/README.md, ../apps/*\/README.md. */
-export async function defaultKnowledgeFiles(docsDir: string): Promise<{ root: string; files: string[] }> {
-  const docs = resolve(docsDir);
-  const root = resolve(docs, '..');
-  const files = await markdownFiles(docs);
-  if (await isFile(join(root, 'README.md'))) files.push(join(root, 'README.md'));
-  for (const group of ['packages', 'apps']) {
-    const entries = await readdir(join(root, group), { withFileTypes: true }).catch(() => []);
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      const readme = join(root, group, entry.name, 'README.md');
-      if (entry.isDirectory() && (await isFile(readme))) files.push(readme);
-    }
-  }
-  return { root, files };
-}
-
 /** Indexes the platform documentation for `tenantId` (idempotent). */
 export async function seedDefaultKnowledge(options: SeedDefaultKnowledgeOptions): Promise<SeedResult> {
   const { tenantId } = options;
   const { root, files } = await defaultKnowledgeFiles(options.docsDir);
   const result: SeedResult = { indexed: 0, unchanged: 0, removed: 0 };
+  if (files.length === 0) {
+    options.logger?.warn(
+      { tenantId, docsDir: resolve(options.docsDir) },
+      'no default knowledge to seed: the folder is missing or holds no Markdown files (see DOCS_DIR); seeded documents are kept as they are',
+    );
+    return result;
+  }
   const seen = new Set<string>();
   for (const file of files) {
     const path = relative(root, file).split(sep).join('/');

@@ -151,7 +151,7 @@ export class SqlMessageRepository implements MessageRepository {
         .where('status', '=', 'streaming');
     this.renewLeaseOfAny = prepareQuery(db, renew);
     this.renewLeaseOfOwner = prepareQuery(db, (p: Renew & { owner: string }) => renew(p).where('lease_owner', '=', p.owner));
-    // A page of history; every join reads the newest message (client-connection.ts, missedAnswer).
+    // A page of history; every join reads the newest message (chat/join-catch-up.ts, missedAnswer).
     type Page = { tenantId: string; chatId: string; rows: number };
     const page = (p: Page) =>
       db.selectFrom('messages').selectAll().where('tenant_id', '=', p.tenantId).where('chat_id', '=', p.chatId);

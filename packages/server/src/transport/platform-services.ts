@@ -12,6 +12,8 @@ import type { Logger } from '../base/logger.ts';
 import type { RateLimiter } from '../backend/rate-limit/rate-limiter.ts';
 import type { Store } from '../store/store.ts';
 import type { DeliveredAnswerEnds } from '../backend/delivered-answer-ends.ts';
+import type { PlatformMetrics } from '../observability/platform-metrics.ts';
+import type { Clock } from '../base/clock.ts';
 
 /** A dependency that /readyz reports on besides the database (e.g. Redis). */
 export interface ReadinessCheck {
@@ -31,7 +33,11 @@ export interface PlatformServices {
   /** Which answers' ends reached a socket of their chat (the catch-up of a join without last_seq). */
   readonly deliveredAnswerEnds: DeliveredAnswerEnds;
   readonly logger: Logger;
+  /** The time of the server's timers (heartbeat, join timeout); a manual one in tests. */
+  readonly clock: Clock;
   readonly readinessChecks: readonly ReadinessCheck[];
   /** Set when a graceful shutdown begins: readiness turns 503 and new sockets are refused. */
   readonly lifecycle: { shuttingDown: boolean };
+  /** This platform's Prometheus metrics (observability/platform-metrics.ts). */
+  readonly metrics: PlatformMetrics;
 }

@@ -16,30 +16,36 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import {
+  CLOSE_CODES,
   ERROR_CODES,
   PROTOCOL_VERSION,
   SCOPES,
   parseClientFrame,
+  serverFrame,
+  type ChatJoinedData,
+  type CloseCode,
   type ErrorCode,
+  type ErrorData,
   type JoinChatFrame,
-  type ResponseCompleteData,
+  type ServerFrameDataMap,
+  type ServerFrameType,
   type StopGenerationFrame,
   type UserMessageFrame,
 } from '@miptech/protocol';
 import { requireScope, resolvePrincipal, type Principal } from '../auth/principal.ts';
 import { AppError, isAppError } from '../base/errors.ts';
 import { databaseUnavailableError } from '../store/database-unavailable.ts';
+import type { ClockTimer } from '../base/clock.ts';
 import type { ChatEvent } from '../backend/events/chat-event-log.ts';
 import type { PlatformServices } from '../transport/platform-services.ts';
 import { enforceChatCreationLimit } from '../backend/rate-limit/enforce-chat-creation-limit.ts';
 import { TENANT_ID_PATTERN } from '../transport/request-identity.ts';
 import { readSessionCookie } from '../transport/visitor-session-cookie.ts';
 import { clientAddress, type ProxyTrust } from '../transport/client-address.ts';
-import { toStoredResponseComplete } from '../chat/wire-resources.ts';
+import { readJoinCatchUp } from '../chat/join-catch-up.ts';
 import type { ChatRecord, TenantRecord } from '../store/store.ts';
 import type { ChatRooms, RoomMember } from './chat-rooms.ts';
-import { CATCH_UP_WINDOW_MS } from '../backend/delivered-answer-ends.ts';
-import { chatEventPrefix, completeFrame, encodeDirectFrame, type DirectFrame } from './frame-encoder.ts';
+import { chatEventPrefix, completeFrame, encodeFrame } from './frame-encoder.ts';
 
 type State = 'resolving' | 'awaiting_join' | 'joining' | 'joined' | 'closed';
 
@@ -72,8 +78,6 @@ const FLOOD_MAX_FRAMES = 40;
 const MAX_QUEUED_FRAMES = 64;
 /** A socket that cannot keep up with this much unsent data is closed (1013, try again later). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-/** Newest events of the chat searched first for the published end of an answer stored as streaming. */
-const END_LOOKBACK_EVENTS = 64;
 
 /** Reads tenant, chat and visitor session from the upgrade request's query string and cookies. */
 export function readUpgradeInfo(request: IncomingMessage, trust: ProxyTrust | null): UpgradeInfo {
@@ -108,8 +112,8 @@ export class ClientConnection implements RoomMember {
   private chat: ChatRecord | null = null;
   private lastEventTs = 0;
   /** Last time any frame came from the client (heartbeat). */
-  lastSeenAt = Date.now();
-  private joinTimer: NodeJS.Timeout | null = null;
+  lastSeenAt: number;
+  private joinTimer: ClockTimer | null = null;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
   private floodWindowStart = 0;
@@ -127,9 +131,11 @@ export class ClientConnection implements RoomMember {
     private readonly info: UpgradeInfo,
     private readonly context: ConnectionContext,
   ) {
+    // Heartbeat and join timeout run on the platform's clock (a manual one in tests).
+    this.lastSeenAt = context.services.clock.now();
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('pong', () => {
-      this.lastSeenAt = Date.now();
+      this.lastSeenAt = this.context.services.clock.now();
     });
     socket.on('close', () => this.onSocketClosed());
     socket.on('error', () => this.onSocketClosed());
@@ -151,21 +157,22 @@ export class ClientConnection implements RoomMember {
   /** Validates the tenant, then sends the three status frames at once. */
   start(): void {
     const config = this.context.services.config;
-    this.joinTimer = setTimeout(() => this.onJoinTimeout(), config.wsJoinTimeoutMs);
+    this.joinTimer = this.context.services.clock.setTimeout(() => this.onJoinTimeout(), config.wsJoinTimeoutMs);
     this.enqueue(async () => {
       const tenantId = this.info.tenantId;
-      if (!tenantId) return this.close(1008, 'tenant_id required');
+      if (!tenantId) return this.close(CLOSE_CODES.policyViolation, 'tenant_id required');
       const tenant = TENANT_ID_PATTERN.test(tenantId) ? await this.context.services.tenants.get(tenantId) : null;
-      if (!tenant) return this.close(1008, 'Unknown tenant');
+      if (!tenant) return this.close(CLOSE_CODES.policyViolation, 'Unknown tenant');
       if (this.state === 'closed') return;
       this.tenant = tenant;
       this.state = 'awaiting_join';
-      const base = { connection_id: this.id };
-      this.sendDirect({ type: 'connection_established', data: { ...base, protocol_version: PROTOCOL_VERSION, server_version: config.version } });
-      this.sendDirect({ type: 'initialization_progress', data: { ...base, stage: 'ready', progress: 100 } });
-      this.sendDirect({
-        type: 'connection_ready',
-        data: { ...base, join_timeout_ms: config.wsJoinTimeoutMs, heartbeat_interval_ms: config.wsHeartbeatIntervalMs },
+      const connectionId = this.id;
+      this.send('connection_established', { connection_id: connectionId, protocol_version: PROTOCOL_VERSION, server_version: config.version });
+      this.send('initialization_progress', { connection_id: connectionId, stage: 'ready', progress: 100 });
+      this.send('connection_ready', {
+        connection_id: connectionId,
+        join_timeout_ms: config.wsJoinTimeoutMs,
+        heartbeat_interval_ms: config.wsHeartbeatIntervalMs,
       });
     });
   }
@@ -177,11 +184,11 @@ export class ClientConnection implements RoomMember {
       this.close(ERROR_CODES.heartbeat_timeout.close, 'Heartbeat timeout');
       return;
     }
-    this.sendDirect({ type: 'ping', data: { ts: now } });
+    this.send('ping', { ts: now });
   }
 
   /** Closes the socket with `code` (used for shutdown with 1001). */
-  close(code: number, reason: string): void {
+  close(code: CloseCode, reason: string): void {
     if (this.state === 'closed') return;
     this.leaveRoom();
     this.state = 'closed';
@@ -220,17 +227,17 @@ export class ClientConnection implements RoomMember {
       // Recorded only when the frame was handed to the socket (a too-slow client is closed without
       // it and must still get the catch-up when it comes back), and right away, so a node the
       // client moves to next already knows it.
-      if (this.write(completeFrame(prefix, this.nextEventTs()))) this.context.services.deliveredAnswerEnds.record(event.chatId, event.messageId);
+      if (this.write(completeFrame(prefix, this.nextEventTs()), event.type)) this.context.services.deliveredAnswerEnds.record(event.chatId, event.messageId);
       return;
     }
-    this.write(completeFrame(prefix, this.nextEventTs()));
+    this.write(completeFrame(prefix, this.nextEventTs()), event.type);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Incoming frames
 
   private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
-    const now = Date.now();
+    const now = this.context.services.clock.now();
     this.lastSeenAt = now;
     if (this.state === 'closed') return;
     if (now - this.floodWindowStart >= FLOOD_WINDOW_MS) {
@@ -243,6 +250,7 @@ export class ClientConnection implements RoomMember {
       if (!this.floodReported) {
         this.floodReported = true;
         const retryAfter = Math.max(1, Math.ceil((this.floodWindowStart + FLOOD_WINDOW_MS - now) / 1000));
+        this.context.services.metrics.rateLimitRejected('frames');
         this.sendError('rate_limited', 'Too many frames; slow down', { retry_after: retryAfter });
       }
       return;
@@ -277,7 +285,7 @@ export class ClientConnection implements RoomMember {
     const frame = parsed.frame;
     switch (frame.type) {
       case 'ping':
-        return this.sendDirect({ type: 'pong', data: { ts: frame.ts ?? Date.now() } });
+        return this.send('pong', { ts: frame.ts ?? Date.now() });
       case 'pong':
         return;
       case 'join_chat':
@@ -340,7 +348,7 @@ export class ClientConnection implements RoomMember {
       this.principal = principal;
       this.chat = chat;
       this.clearJoinTimer();
-      if (created) this.sendDirect({ type: 'chat_created', chatId: chat.id, data: { chat_id: chat.id, session_id: chat.sessionId } });
+      if (created) this.send('chat_created', { chat_id: chat.id, session_id: chat.sessionId }, { chatId: chat.id });
       await this.subscribe(chat, frame.last_seq, !created);
     } catch (error) {
       if (this.isClosed()) return;
@@ -350,38 +358,31 @@ export class ClientConnection implements RoomMember {
       const code: ErrorCode = appError?.code ?? 'internal_error';
       this.sendError(code, appError?.message, appError?.retryAfter !== undefined ? { retry_after: appError.retryAfter } : {});
       const spec = ERROR_CODES[code];
-      const close = code === 'validation_error' ? ERROR_CODES.join_required.close : (spec.close ?? (spec.retryable ? 1013 : ERROR_CODES.chat_access_denied.close));
+      const close = code === 'validation_error' ? ERROR_CODES.join_required.close : (spec.close ?? (spec.retryable ? CLOSE_CODES.tryAgainLater : ERROR_CODES.chat_access_denied.close));
       this.close(close, ERROR_CODES[code].message.slice(0, 120));
     }
   }
 
   /**
-   * Subscribes first and buffers live events, then asks the log what happened after `lastSeq`
-   * (or only for the current seq), sends chat_joined, the replay and the buffer: no gap, and
-   * duplicates are dropped by seq. A rejoin without `last_seq` also gets the end of an answer
-   * it missed (see missedAnswer).
+   * Subscribes first and buffers live events, then reads the join's catch-up (chat/join-catch-up.ts:
+   * what happened after `lastSeq`, or only the current seq, and the end of an answer a rejoin
+   * without `last_seq` missed), sends chat_joined, the missed end, the replay and the buffer: no
+   * gap, and duplicates are dropped by seq.
    */
   private async subscribe(chat: ChatRecord, lastSeq: number | null, existing: boolean): Promise<void> {
     const { services, rooms } = this.context;
     this.buffered = [];
     rooms.join(chat.id, this);
-    let replay;
-    try {
-      replay = await services.eventLog.replay(chat.tenantId, chat.id, lastSeq ?? Number.MAX_SAFE_INTEGER);
-    } catch (error) {
-      services.logger.warn({ err: error, chatId: chat.id }, 'replay failed; joining live only');
-      replay = { complete: false, events: [], lastSeq: 0 };
-    }
-    // After the replay, when the room's subscription is active: an end published later (seq above
-    // the replay's lastSeq) arrives live; one published before is the catch-up's to send.
-    const missed = existing && lastSeq === null ? await this.missedAnswer(chat, replay.lastSeq) : null;
+    // Read once the room's subscription is active: an end published after the replay's lastSeq
+    // arrives live; one published before is the catch-up's to send.
+    const { replay, missed } = await readJoinCatchUp(services, chat, lastSeq, existing);
     if (this.state !== 'joining') return;
     this.state = 'joined';
     const resumed = lastSeq !== null && replay.complete;
     const pending = this.buffered;
     this.buffered = null;
     this.lastSentSeq = resumed ? lastSeq : Math.max(replay.lastSeq, 0);
-    const joined: Record<string, unknown> = {
+    const joined: ChatJoinedData = {
       chat_id: chat.id,
       tenant_id: chat.tenantId,
       resumed,
@@ -389,7 +390,7 @@ export class ClientConnection implements RoomMember {
       visitor_id: chat.visitorId,
     };
     if (lastSeq !== null && !replay.complete) joined.history_reload_required = true;
-    this.sendDirect({ type: 'chat_joined', chatId: chat.id, data: joined });
+    this.send('chat_joined', joined, { chatId: chat.id });
     // A buffered live end at or below lastSentSeq is not written (it is before the join point): it
     // does not count as delivered.
     const liveEnd = (id: string) =>
@@ -397,59 +398,10 @@ export class ClientConnection implements RoomMember {
     if (missed && !liveEnd(missed.message_id)) {
       services.deliveredAnswerEnds.record(chat.id, missed.message_id);
       this.caughtUpEnd = missed.message_id;
-      this.sendDirect({ type: 'response_complete', chatId: chat.id, messageId: missed.message_id, data: { ...missed } });
+      this.send('response_complete', missed, { chatId: chat.id, messageId: missed.message_id });
     }
     if (resumed) for (const event of replay.events) this.writeEvent(event, chatEventPrefix(event));
     for (const event of pending) this.writeEvent(event, chatEventPrefix(event));
-  }
-
-  /**
-   * The end of an answer that a client joining without `last_seq` (the guide's clients) may not
-   * have seen: without it, a client that was shown "typing" when its socket closed (a node closes
-   * its sockets with 1001 first and finishes the answers afterwards; a network drop; a node that
-   * died) never learns the answer. The chat's newest message must be an assistant message that
-   * ended within CATCH_UP_WINDOW_MS and whose end reached no socket of the chat yet (live or as a
-   * catch-up; across nodes with Redis, see delivered-answer-ends.ts). `joinedAtSeq` is the chat's
-   * seq the join starts from: later events reach the socket live. Never rejects.
-   */
-  private async missedAnswer(chat: ChatRecord, joinedAtSeq: number): Promise<ResponseCompleteData | null> {
-    const { services } = this.context;
-    try {
-      const { items } = await services.store.messages.list(chat.tenantId, chat.id, { limit: 1 });
-      const newest = items[0];
-      if (!newest || newest.role !== 'assistant') return null;
-      if (newest.status === 'streaming') {
-        const end = await this.publishedEnd(chat, newest.id, joinedAtSeq);
-        if (!end || (await services.deliveredAnswerEnds.wasDelivered(chat.id, newest.id))) return null;
-        return { ...(end.data as unknown as ResponseCompleteData), catch_up: true };
-      }
-      if (!newest.completedAt) return null;
-      const endedAt = Date.parse(newest.completedAt);
-      if (!(Date.now() - endedAt <= CATCH_UP_WINDOW_MS)) return null;
-      if (await services.deliveredAnswerEnds.wasDelivered(chat.id, newest.id)) return null;
-      return toStoredResponseComplete(newest);
-    } catch (error) {
-      this.context.services.logger.warn({ err: error, chatId: chat.id }, 'could not look for a missed answer');
-      return null;
-    }
-  }
-
-  /**
-   * The terminal event of an answer whose row still reads `streaming`, when it was published at or
-   * before `joinedAtSeq` (so it will not reach this socket live). With a shared log (Redis) an end
-   * is published just before its row is stored (answer-generation.ts): a join in between would
-   * otherwise get neither the end live nor a catch-up. A single node stores first, so there a
-   * streaming row means the end is still to come, live. The answer's events are among the chat's
-   * newest, so the last END_LOOKBACK_EVENTS are read first; everything retained only when they do
-   * not reach back to the answer.
-   */
-  private async publishedEnd(chat: ChatRecord, messageId: string, joinedAtSeq: number): Promise<ChatEvent | null> {
-    const log = this.context.services.eventLog;
-    if (!log.outlivesProcess || joinedAtSeq <= 0) return null;
-    const tail = await log.replay(chat.tenantId, chat.id, Math.max(0, joinedAtSeq - END_LOOKBACK_EVENTS));
-    let events = tail.complete ? tail.events : [];
-    if (log.retained && !events.some((event) => event.messageId === messageId)) events = await log.retained(chat.tenantId, chat.id);
-    return events.find((event) => event.type === 'response_complete' && event.messageId === messageId && event.seq <= joinedAtSeq) ?? null;
   }
 
   /** A join on a joined socket: the same chat (or another create:true) is acknowledged again; never a second chat. */
@@ -457,11 +409,11 @@ export class ClientConnection implements RoomMember {
     const chat = this.chat;
     if (!chat) return;
     if (frame.chat_id && frame.chat_id !== chat.id) return this.sendError('already_joined', 'This connection already joined another chat');
-    this.sendDirect({
-      type: 'chat_joined',
-      chatId: chat.id,
-      data: { chat_id: chat.id, tenant_id: chat.tenantId, resumed: false, last_seq: this.lastSentSeq, visitor_id: chat.visitorId },
-    });
+    this.send(
+      'chat_joined',
+      { chat_id: chat.id, tenant_id: chat.tenantId, resumed: false, last_seq: this.lastSentSeq, visitor_id: chat.visitorId },
+      { chatId: chat.id },
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -507,28 +459,35 @@ export class ClientConnection implements RoomMember {
   }
 
   /** Sends a frame; false when it was dropped (socket not open, or the client too slow and closed). */
-  private write(text: string): boolean {
+  private write(text: string, type: ServerFrameType): boolean {
     if (this.state === 'closed' || this.socket.readyState !== this.socket.OPEN) return false;
     if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.close(1013, 'Client too slow');
+      this.close(CLOSE_CODES.tryAgainLater, 'Client too slow');
       return false;
     }
     this.socket.send(text);
+    this.context.services.metrics.frameSent(type);
     return true;
   }
 
-  private sendDirect(frame: DirectFrame): void {
-    this.write(encodeDirectFrame(frame, this.tenant?.id ?? this.info.tenantId, this.nextEventTs()));
+  /** Sends a frame for this connection only (not a chat event: those come through the room). */
+  private send<T extends ServerFrameType>(type: T, data: ServerFrameDataMap[T], ids: { chatId?: string; messageId?: string } = {}): void {
+    const tenantId = this.tenant?.id ?? this.info.tenantId;
+    // Without a tenant id the socket was closed (1008) before its first frame: nothing to send.
+    if (tenantId === null) return;
+    const frame = serverFrame(type, data, { chat_id: ids.chatId, message_id: ids.messageId, tenant_id: tenantId, event_ts: this.nextEventTs() });
+    this.write(encodeFrame(frame), type);
   }
 
-  private sendError(code: ErrorCode, message?: string, extra: Record<string, unknown> = {}): void {
+  private sendError(code: ErrorCode, message?: string, extra: Omit<Partial<ErrorData>, 'code' | 'message' | 'retryable'> = {}): void {
     const spec = ERROR_CODES[code];
-    const chatId = (extra.chat_id as string | undefined) ?? this.chat?.id;
-    this.sendDirect({
-      type: 'error',
-      chatId,
-      data: { code, message: message ?? spec.message, retryable: spec.retryable, ...(chatId ? { chat_id: chatId } : {}), ...extra },
-    });
+    this.context.services.metrics.errorReported('ws', code);
+    const chatId = extra.chat_id ?? this.chat?.id;
+    this.send(
+      'error',
+      { code, message: message ?? spec.message, retryable: spec.retryable, ...(chatId ? { chat_id: chatId } : {}), ...extra },
+      { chatId },
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -551,7 +510,7 @@ export class ClientConnection implements RoomMember {
       this.context.services.logger.error({ err: error, connectionId: this.id }, 'websocket frame handling failed');
       this.sendError('internal_error');
     }
-    if (this.state !== 'joined') this.close(ERROR_CODES.internal_error.close ?? 1011, unavailable ? 'Database not ready' : 'Internal error');
+    if (this.state !== 'joined') this.close(ERROR_CODES.internal_error.close ?? CLOSE_CODES.internalError, unavailable ? 'Database not ready' : 'Internal error');
   }
 
   private leaveRoom(): void {
@@ -560,7 +519,7 @@ export class ClientConnection implements RoomMember {
 
   private clearJoinTimer(): void {
     if (this.joinTimer) {
-      clearTimeout(this.joinTimer);
+      this.context.services.clock.clearTimeout(this.joinTimer);
       this.joinTimer = null;
     }
   }

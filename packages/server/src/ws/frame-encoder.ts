@@ -1,10 +1,12 @@
 /**
- * Server frames on the wire. Every frame carries `tenant_id` and an `event_ts` that is strictly
- * increasing per connection, so it differs per socket. A chat event going to many sockets is
- * therefore serialised once, without its closing brace (the "prefix"), and each socket only
- * appends its own `,"event_ts":N}` — the hot path of a broadcast is one string concatenation.
+ * Server frames on the wire, all built by `serverFrame` of @miptech/protocol (data typed per frame
+ * type). Every frame carries `tenant_id` and an `event_ts` that is strictly increasing per
+ * connection, so it differs per socket. A chat event going to many sockets is therefore serialised
+ * once, without its closing brace (the "prefix"), and each socket only appends its own
+ * `,"event_ts":N}` — the hot path of a broadcast is one string concatenation. The prefix is the
+ * text `serverFrame` would give, built directly (the tests hold the two to the same bytes).
  */
-import type { ServerFrameType } from '@miptech/protocol';
+import type { ServerFrame, ServerFrameType } from '@miptech/protocol';
 import type { ChatEvent } from '../backend/events/chat-event-log.ts';
 
 /**
@@ -26,7 +28,7 @@ export function chatEventPrefix(event: ChatEvent): string {
  * the encoding time of a chunk). One per chat room; it keeps two strings, not the events.
  */
 export class ChatEventEncoder {
-  private type = '';
+  private type: ChatEvent['type'] | null = null;
   private chatId = '';
   private messageId: string | null = null;
   private tenantId = '';
@@ -54,20 +56,7 @@ export function completeFrame(prefix: string, eventTs: number): string {
   return `${prefix},"event_ts":${eventTs}}`;
 }
 
-export interface DirectFrame {
-  type: ServerFrameType;
-  data: Record<string, unknown>;
-  chatId?: string | null;
-  messageId?: string | null;
-}
-
-/** A frame for one connection only (handshake, join, ping, connection errors). */
-export function encodeDirectFrame(frame: DirectFrame, tenantId: string | null, eventTs: number): string {
-  const out: Record<string, unknown> = { type: frame.type };
-  if (frame.chatId) out.chat_id = frame.chatId;
-  if (frame.messageId) out.message_id = frame.messageId;
-  out.tenant_id = tenantId;
-  out.data = frame.data;
-  out.event_ts = eventTs;
-  return JSON.stringify(out);
+/** A frame for one connection only (handshake, join, ping, connection errors): built by `serverFrame`. */
+export function encodeFrame<T extends ServerFrameType>(frame: ServerFrame<T>): string {
+  return JSON.stringify(frame);
 }

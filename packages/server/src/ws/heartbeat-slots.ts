@@ -42,10 +42,10 @@ export class HeartbeatSlots<T extends HeartbeatTarget> {
     this.slotOf.delete(connection);
   }
 
-  tick(): void {
+  /** Pings the next slot; `now` is the gateway clock's time. */
+  tick(now: number = Date.now()): void {
     const slot = this.slots[this.tickSlot]!;
     this.tickSlot = (this.tickSlot + 1) % this.slots.length;
-    const now = Date.now();
     for (const connection of slot) connection.heartbeat(now, this.intervalMs);
   }
 }

@@ -26,6 +26,8 @@ import { HeartbeatSlots } from './heartbeat-slots.ts';
 const FRAME_HEADROOM_BYTES = 4 * 1024 * 1024;
 export interface WsGateway {
   readonly connectionCount: number;
+  /** Connections that joined a chat (counted when asked: for the metrics scrape, not per frame). */
+  readonly joinedCount: number;
   /** Closes every socket with 1001 and waits (bounded) until they are gone. */
   closeAll(timeoutMs?: number): Promise<void>;
   /** Stops the heartbeat and detaches from the server. */
@@ -80,12 +82,18 @@ export function attachWsGateway(server: Server, services: PlatformServices): WsG
   }
   server.on('upgrade', onUpgrade);
 
-  const heartbeat = setInterval(() => heartbeats.tick(), heartbeats.tickMs);
+  const { clock } = services;
+  const heartbeat = clock.setInterval(() => heartbeats.tick(clock.now()), heartbeats.tickMs);
   heartbeat.unref();
 
   return {
     get connectionCount() {
       return connections.size;
+    },
+    get joinedCount() {
+      let joined = 0;
+      for (const connection of connections) if (connection.isJoined) joined += 1;
+      return joined;
     },
     async closeAll(timeoutMs = 3000) {
       for (const connection of connections) connection.close(CLOSE_CODES.goingAway, 'Server restarting');
@@ -106,7 +114,7 @@ export function attachWsGateway(server: Server, services: PlatformServices): WsG
       for (const connection of connections) connection.terminate();
     },
     stop() {
-      clearInterval(heartbeat);
+      clock.clearInterval(heartbeat);
       server.off('upgrade', onUpgrade);
       wss.close();
     },

@@ -9,11 +9,14 @@ import assert from 'node:assert/strict';
 import { api } from '@miptech/testing/api-client.ts';
 import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
 import { connectAndJoin, connectWs, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
+import { ManualClock } from '@miptech/testing/manual-clock.ts';
 
 let tp: TestPlatform;
+/** The flood window runs on it: the tests move it forward instead of waiting. */
+const clock = new ManualClock();
 
 before(async () => {
-  tp = await startTestPlatform({ env: { WS_MAX_FRAME_BYTES: '4096' } });
+  tp = await startTestPlatform({ env: { WS_MAX_FRAME_BYTES: '4096' }, overrides: { clock } });
 });
 after(() => tp.close());
 
@@ -94,7 +97,7 @@ describe('bad frames after the join', () => {
     const reports = ws.all((frame) => frame.type === 'error' && frame.data.code === 'rate_limited').length;
     assert.ok(reports >= 1 && reports <= 2, `${reports} reports`);
     assert.ok(ws.all('pong').length < 120, 'frames over the limit were dropped');
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await clock.advance(1100);
     ws.mark();
     ws.send({ type: 'ping', data: { ts: 999 } });
     assert.equal((await ws.waitFor('pong')).data.ts, 999);
@@ -133,26 +136,35 @@ describe('bad frames after the join', () => {
 });
 
 describe('heartbeat', () => {
+  // The heartbeat runs on a manual clock: each test moves it forward instead of waiting.
   test('the server pings every interval; a client that answers stays connected', async (t) => {
-    const own = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '250' } });
+    const ownClock = new ManualClock();
+    const own = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '250' }, overrides: { clock: ownClock } });
     t.after(() => own.close());
     const { ws } = await joined(own);
     ws.socket.on('message', (raw) => {
       const frame = JSON.parse(raw.toString()) as { type: string; data: { ts: number } };
       if (frame.type === 'ping') ws.send({ type: 'pong', data: { ts: frame.data.ts } });
     });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // 1100 ms in steps, each ending once the server handled the pongs sent so far.
+    for (const step of [250, 250, 250, 250, 100]) {
+      await ownClock.advance(step);
+      await ws.roundTrip();
+    }
     assert.ok(ws.frames.filter((frame) => frame.type === 'ping').length >= 3);
     assert.equal(ws.socket.readyState, ws.socket.OPEN);
     await ws.close();
   });
 
   test('a client that answers pings before joining is fine (pong before join_chat)', async (t) => {
-    const own = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '250', WS_JOIN_TIMEOUT_MS: '2000' } });
+    const ownClock = new ManualClock();
+    const own = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '250', WS_JOIN_TIMEOUT_MS: '2000' }, overrides: { clock: ownClock } });
     t.after(() => own.close());
     const token = await own.mintToken();
     const res = await api(own.url, 'POST', '/api/v1/chat', { token, tenantId: own.tenantId, body: {} });
     const ws = await connectWs(own.wsUrl());
+    await ws.waitFor('connection_ready');
+    await ownClock.advance(250);
     const ping = await ws.waitFor('ping', 2000);
     ws.send({ type: 'pong', data: { ts: ping.data.ts } });
     ws.send({ type: 'join_chat', data: { chat_id: res.body.id, token } });
@@ -161,9 +173,11 @@ describe('heartbeat', () => {
   });
 
   test('a silent connection is closed after two intervals', async (t) => {
-    const own = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '100' } });
+    const ownClock = new ManualClock();
+    const own = await startTestPlatform({ env: { WS_HEARTBEAT_INTERVAL_MS: '100' }, overrides: { clock: ownClock } });
     t.after(() => own.close());
     const { ws } = await joined(own);
+    await ownClock.advance(300);
     const closed = await ws.waitForClose(3000);
     assert.equal(closed.code, 1001);
     assert.ok(ws.frames.some((frame) => frame.type === 'ping'));

@@ -10,6 +10,7 @@ import { api } from '@miptech/testing/api-client.ts';
 import { createScriptedEngine } from '@miptech/testing/scripted-engine.ts';
 import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
 import { connectAndJoin, connectWs, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
+import { ManualClock } from '@miptech/testing/manual-clock.ts';
 
 describe('development mode (WIDGET_JWT_REQUIRED=false, WS_JWT_REQUIRED=false)', () => {
   test('a client without a token creates a chat, joins and gets an answer', async (t) => {
@@ -86,11 +87,13 @@ describe('common test scenarios (guide §10)', () => {
   });
 
   test('5. timeout: the WebSocket closes with 4408 if join_chat is not sent in time', async (t) => {
-    const tp = await startTestPlatform({ env: { WS_JOIN_TIMEOUT_MS: '300' } });
+    const clock = new ManualClock();
+    const tp = await startTestPlatform({ env: { WS_JOIN_TIMEOUT_MS: '300' }, overrides: { clock } });
     t.after(() => tp.close());
     const ws = await connectWs(tp.wsUrl());
     const ready = await ws.waitFor('connection_ready');
     assert.equal(ready.data.join_timeout_ms, 300);
+    await clock.advance(300);
     assert.equal((await ws.waitForClose()).code, 4408);
   });
 

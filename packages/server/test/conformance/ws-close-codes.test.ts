@@ -7,11 +7,14 @@ import assert from 'node:assert/strict';
 import { api } from '@miptech/testing/api-client.ts';
 import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
 import { connectAndJoin, connectWs } from '@miptech/testing/ws-test-client.ts';
+import { ManualClock } from '@miptech/testing/manual-clock.ts';
 
 let tp: TestPlatform;
+/** The join timeout runs on it: the tests move it forward instead of waiting. */
+const clock = new ManualClock();
 
 before(async () => {
-  tp = await startTestPlatform({ env: { WS_JOIN_TIMEOUT_MS: '1000' } });
+  tp = await startTestPlatform({ env: { WS_JOIN_TIMEOUT_MS: '1000' }, overrides: { clock } });
 });
 after(() => tp.close());
 
@@ -171,6 +174,10 @@ describe('close codes (guide §8)', () => {
   test('4408: no join_chat within WS_JOIN_TIMEOUT_MS', async () => {
     const ws = await connectWs(tp.wsUrl());
     await ws.waitFor('connection_ready');
+    await clock.advance(999);
+    await ws.roundTrip();
+    assert.equal(ws.all('error').length, 0, 'not before the timeout');
+    await clock.advance(1);
     assert.equal((await ws.waitFor('error', 3000)).data.code, 'join_timeout');
     assert.equal((await ws.waitForClose(3000)).code, 4408);
   });
@@ -179,7 +186,10 @@ describe('close codes (guide §8)', () => {
     const token = await tp.mintToken();
     const chatId = await createChat(token);
     const { ws } = await connectAndJoin(tp.wsUrl(), { chatId, token });
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await clock.advance(1300);
+    // Had the timeout fired, its error and close would arrive before this pong.
+    await ws.roundTrip();
+    assert.equal(ws.all('error').length, 0);
     assert.equal(ws.socket.readyState, ws.socket.OPEN);
     await ws.close();
   });

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/base/config.ts';
+import { join, resolve } from 'node:path';
+import { ConfigError, DEFAULT_DOCS_DIR, loadConfig } from '../../src/base/config.ts';
+import { resolveDataDir } from '../../src/base/data-directory.ts';
+import { ensureJwtSecret, requireJwtSecret } from '../../src/base/jwt-secret-file.ts';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'miptech-config-'));
@@ -55,15 +57,58 @@ test('every problem is reported together', () => {
   );
 });
 
-test('an unset JWT_SECRET is generated once into DATA_DIR (mode 0600) and reused', (t) => {
-  const dir = tempDir(t);
-  const first = loadConfig({ DATA_DIR: dir });
-  assert.equal(first.jwtSecretSource, 'file');
+test('an unset JWT_SECRET on the embedded default: loadConfig writes nothing; ensureJwtSecret (serve) creates it once, mode 0600, and it is reused', (t) => {
+  const dir = join(tempDir(t), 'not-yet');
+  const before = loadConfig({ DATA_DIR: dir });
+  assert.equal(before.jwtSecretSource, 'file');
+  assert.equal(before.jwtSecretFile, join(dir, 'jwt-secret'));
+  assert.equal(before.jwtSecret, null);
+  assert.equal(existsSync(dir), false, 'loadConfig created nothing');
+  assert.throws(() => requireJwtSecret(before), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /miptech serve/);
+    assert.match(error.message, /MIPTECH_DATA_DIR/);
+    return true;
+  });
+
+  const first = ensureJwtSecret(before);
   assert.ok(first.jwtSecret.length >= 32);
+  assert.ok(Object.isFrozen(first));
   const file = join(dir, 'jwt-secret');
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.equal(readFileSync(file, 'utf8').trim(), first.jwtSecret);
   assert.equal(loadConfig({ DATA_DIR: dir }).jwtSecret, first.jwtSecret);
+  assert.equal(ensureJwtSecret(loadConfig({ DATA_DIR: dir })).jwtSecret, first.jwtSecret, 'an existing file is kept');
+  assert.equal(requireJwtSecret(loadConfig({ DATA_DIR: dir })), first.jwtSecret);
+});
+
+test('a secret file too short to sign with is a configuration problem, not silently replaced', (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'jwt-secret'), 'short\n');
+  assert.throws(() => loadConfig({ DATA_DIR: dir }), /jwt-secret holds a JWT secret shorter than 32 characters/);
+  assert.equal(readFileSync(join(dir, 'jwt-secret'), 'utf8'), 'short\n');
+});
+
+test('the data directory: MIPTECH_DATA_DIR, else DATA_DIR, else $XDG_DATA_HOME/miptech, else ~/.local/share/miptech', (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, 'home');
+  assert.equal(loadConfig({ MIPTECH_DATA_DIR: join(dir, 'a'), DATA_DIR: join(dir, 'b'), HOME: home }).dataDir, join(dir, 'a'));
+  assert.equal(loadConfig({ DATA_DIR: join(dir, 'b'), HOME: home }).dataDir, join(dir, 'b'));
+  assert.equal(loadConfig({ XDG_DATA_HOME: join(dir, 'xdg'), HOME: home }).dataDir, join(dir, 'xdg', 'miptech'));
+  assert.equal(loadConfig({ XDG_DATA_HOME: 'relative/xdg', HOME: home }).dataDir, join(home, '.local', 'share', 'miptech'), 'a relative XDG_DATA_HOME is ignored');
+  const config = loadConfig({ HOME: home });
+  assert.equal(config.dataDir, join(home, '.local', 'share', 'miptech'));
+  assert.equal(config.databaseUrl, `sqlite:${join(home, '.local', 'share', 'miptech', 'miptech.db')}`);
+  assert.equal(existsSync(home), false, 'nothing is created');
+  assert.equal(resolveDataDir({ MIPTECH_DATA_DIR: 'rel' }), resolve('rel'), 'an explicit relative path is taken from the working directory');
+});
+
+test('the default knowledge is the documentation shipped in the server package, resolved from the module', () => {
+  const config = loadConfig({ JWT_SECRET: 's'.repeat(40), DATABASE_URL: 'sqlite::memory:' });
+  assert.equal(config.docsDir, DEFAULT_DOCS_DIR);
+  assert.equal(DEFAULT_DOCS_DIR, resolve(import.meta.dirname, '../../default-knowledge/docs'));
+  assert.match(config.version, /^\d+\.\d+\.\d+/);
+  assert.notEqual(config.version, '0.0.0', 'the version is read from packages/server/package.json');
 });
 
 test('JWT_SECRET is required with PostgreSQL', () => {

@@ -11,7 +11,7 @@ import type { AnswerEngine, AnswerPart, AnswerRequest } from '../../src/engines/
 import { manualGate } from '@miptech/testing/scripted-engine.ts';
 import { startTestPlatform } from '@miptech/testing/test-platform.ts';
 import { connectAndJoin, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
-import { waitFor } from '../scale/helpers/wait-for.ts';
+import { waitFor } from '@miptech/testing/wait-for.ts';
 
 /** One part, then the rest once the test opens `gate`. */
 function heldEngine(gate: Promise<void>): AnswerEngine {

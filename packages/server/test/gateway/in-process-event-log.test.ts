@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChatEvent } from '../../src/backend/events/chat-event-log.ts';
+import type { ChatEvent, ChatEventOf, NewChatEvent } from '../../src/backend/events/chat-event-log.ts';
 import { createInProcessEventLog, estimateEventBytes } from '../../src/backend/events/in-process-event-log.ts';
 import { LeaseSweeper } from '../../src/chat/lease-sweeper.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -20,7 +20,16 @@ async function setup(t: { after(fn: () => Promise<void> | void): void }) {
   return { store, chatId: chat.id };
 }
 
-const event = (chatId: string, n: number) => ({ tenantId: 't1', chatId, type: 'response_chunk' as const, messageId: 'm', data: { n } });
+const event = (chatId: string, n: number): NewChatEvent => ({
+  tenantId: 't1',
+  chatId,
+  type: 'response_chunk',
+  messageId: 'm',
+  data: { message_id: 'm', chat_id: chatId, content: '', chunk_index: n },
+});
+
+/** The n of event(chatId, n). */
+const chunkIndex = (e: ChatEvent) => (e.type === 'response_chunk' ? e.data.chunk_index : undefined);
 
 test('concurrent appends across block boundaries get increasing seqs, delivered in seq order', async (t) => {
   const { store, chatId } = await setup(t);
@@ -31,7 +40,7 @@ test('concurrent appends across block boundaries get increasing seqs, delivered 
   const appended = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(event(chatId, i))));
   assert.deepEqual(appended.map((e) => e.seq), Array.from({ length: 20 }, (_, i) => i + 1));
   assert.deepEqual(delivered.map((e) => e.seq), appended.map((e) => e.seq));
-  assert.deepEqual(delivered.map((e) => e.data.n), Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(delivered.map(chunkIndex), Array.from({ length: 20 }, (_, i) => i));
 });
 
 test('replay returns the events after a seq; a fresh log continues above the old ceiling', async (t) => {
@@ -108,7 +117,10 @@ test('an answer the sweeper ends on a single node keeps its text in a long chat'
   const log = createInProcessEventLog(store, { maxEventsPerChat: 8 });
   t.after(() => log.close());
   // A long conversation: its first events have left the window.
-  for (let i = 0; i < 20; i += 1) await log.append({ ...event(chatId, i), type: 'message_received', messageId: `old-${i}` });
+  for (let i = 0; i < 20; i += 1) {
+    const data = { message_id: `old-${i}`, client_message_id: null, chat_id: chatId, role: 'user' as const, content: `${i}`, created_at: new Date().toISOString() };
+    await log.append({ tenantId: 't1', chatId, type: 'message_received', messageId: `old-${i}`, data });
+  }
   const { message: user } = await store.messages.insertUser('t1', { chatId, content: 'Tell me a story', clientMessageId: null });
   const assistant = await store.messages.startAssistant('t1', {
     chatId,
@@ -117,11 +129,11 @@ test('an answer the sweeper ends on a single node keeps its text in a long chat'
     leaseExpiresAt: new Date(Date.now() - 1000).toISOString(),
   });
   const base = { tenantId: 't1', chatId, messageId: assistant.id };
-  await log.append({ ...base, type: 'response_start', data: { message_id: assistant.id } });
+  await log.append({ ...base, type: 'response_start', data: { message_id: assistant.id, user_message_id: user.id, chat_id: chatId } });
   for (const [index, content] of ['Once ', 'upon ', 'a time'].entries()) {
-    await log.append({ ...base, type: 'response_chunk', data: { message_id: assistant.id, content, chunk_index: index } });
+    await log.append({ ...base, type: 'response_chunk', data: { message_id: assistant.id, chat_id: chatId, content, chunk_index: index } });
   }
-  const ends: ChatEvent[] = [];
+  const ends: ChatEventOf<'response_complete'>[] = [];
   log.subscribe(chatId, (e) => {
     if (e.type === 'response_complete') ends.push(e);
   });
@@ -131,7 +143,13 @@ test('an answer the sweeper ends on a single node keeps its text in a long chat'
   assert.equal((await store.messages.get('t1', assistant.id))?.content, 'Once upon a time');
 });
 
-const textEvent = (chatId: string, text: string) => ({ tenantId: 't1', chatId, type: 'response_chunk' as const, messageId: 'm', data: { content: text } });
+const textEvent = (chatId: string, text: string): NewChatEvent => ({
+  tenantId: 't1',
+  chatId,
+  type: 'response_chunk',
+  messageId: 'm',
+  data: { message_id: 'm', chat_id: chatId, content: text, chunk_index: 0 },
+});
 
 test('retention is bounded in estimated bytes per chat; the newest event is kept whatever its size', async (t) => {
   const { store, chatId } = await setup(t);

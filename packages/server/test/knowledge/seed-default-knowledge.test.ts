@@ -108,3 +108,33 @@ test('seeding updates changed files and removes vanished ones, leaving other doc
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a missing or empty knowledge folder is a logged warning and leaves the seeded documents alone', async () => {
+  const [sqlite] = testDatabaseTargets();
+  assert.ok(sqlite);
+  const database = await sqlite.create();
+  const root = mkdtempSync(join(tmpdir(), 'miptech-seed-empty-'));
+  try {
+    const { store, knowledge } = await database.open();
+    await store.tenants.create({ id: 't1' });
+    mkdirSync(join(root, 'docs'));
+    writeFileSync(join(root, 'docs', 'only.md'), '# Only\n\nThe only seeded page.');
+    const warnings: Array<{ fields: unknown; message: string | undefined }> = [];
+    const logger = { warn: (fields: unknown, message?: string) => void warnings.push({ fields, message }) } as never;
+    assert.equal((await seedDefaultKnowledge({ store, knowledge, tenantId: 't1', docsDir: join(root, 'docs'), logger })).indexed, 1);
+    assert.equal(warnings.length, 0);
+
+    unlinkSync(join(root, 'docs', 'only.md'));
+    const empty = await seedDefaultKnowledge({ store, knowledge, tenantId: 't1', docsDir: join(root, 'docs'), logger });
+    const missing = await seedDefaultKnowledge({ store, knowledge, tenantId: 't1', docsDir: join(root, 'nowhere'), logger });
+    assert.deepEqual(empty, { indexed: 0, unchanged: 0, removed: 0 });
+    assert.deepEqual(missing, { indexed: 0, unchanged: 0, removed: 0 });
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0]?.message ?? '', /no default knowledge to seed/);
+    assert.deepEqual(warnings[1]?.fields, { tenantId: 't1', docsDir: join(root, 'nowhere') });
+    assert.ok(await store.documents.findByExternalId('t1', 'seed:docs/only.md'), 'the seeded document is kept');
+  } finally {
+    await database.dispose();
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -19,7 +19,7 @@ import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-plat
 import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 import { testDatabaseTargets, type TestDatabase } from '@miptech/testing/test-databases.ts';
 import { deleteKeys, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
-import { waitFor } from './helpers/wait-for.ts';
+import { waitFor } from '@miptech/testing/wait-for.ts';
 
 const redisUrl = testRedisUrl();
 const postgres = testDatabaseTargets().find((target) => target.dialect === 'postgres')!;

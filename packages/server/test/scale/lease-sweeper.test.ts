@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { LeaseSweeper } from '../../src/chat/lease-sweeper.ts';
 import { RedisChatEventLog } from '../../src/backend/events/redis-event-log.ts';
 import type { ChatEvent } from '../../src/backend/events/chat-event-log.ts';
+import { publishAnswerEnd } from '../../src/chat/answer-end.ts';
 import type { MessageRecord, Store } from '../../src/store/store.ts';
 import { testDatabaseTargets, type TestDatabase } from '@miptech/testing/test-databases.ts';
 import { deleteKeys, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
-import { waitFor } from './helpers/wait-for.ts';
+import { waitFor } from '@miptech/testing/wait-for.ts';
 
 const redisUrl = testRedisUrl();
 const TENANT = 'sweep-tenant';
@@ -47,7 +48,7 @@ for (const target of testDatabaseTargets()) {
         leaseExpiresAt: leaseExpiresAt.toISOString(),
       });
       const base = { tenantId: TENANT, chatId: chat.id, messageId: assistant.id };
-      await log.append({ ...base, type: 'response_start', data: { message_id: assistant.id, chat_id: chat.id } });
+      await log.append({ ...base, type: 'response_start', data: { message_id: assistant.id, user_message_id: user.id, chat_id: chat.id } });
       for (const [index, content] of chunks.entries()) {
         await log.append({ ...base, type: 'response_chunk', data: { message_id: assistant.id, chat_id: chat.id, content, chunk_index: index } });
       }
@@ -79,10 +80,12 @@ for (const target of testDatabaseTargets()) {
       await waitFor('terminal events', () => received.some((event) => event.type === 'response_complete'));
       const types = received.map((event) => event.type);
       assert.deepEqual(types, ['error', 'response_complete']);
-      assert.equal(received[0]?.data.code, 'generation_interrupted');
-      assert.equal(received[1]?.data.content, 'Once upon a time', 'the terminal content equals the chunks sent');
-      assert.equal(received[1]?.data.status, 'interrupted');
-      assert.equal(received[1]?.data.user_message_id, user.id);
+      const [error, end] = received;
+      assert.ok(error?.type === 'error' && end?.type === 'response_complete');
+      assert.equal(error.data.code, 'generation_interrupted');
+      assert.equal(end.data.content, 'Once upon a time', 'the terminal content equals the chunks sent');
+      assert.equal(end.data.status, 'interrupted');
+      assert.equal(end.data.user_message_id, user.id);
 
       const again = await Promise.all(sweepers.map((sweeper) => sweeper.sweepOnce()));
       assert.equal(again.reduce((sum, outcome) => sum + outcome.interrupted, 0), 0, 'finishing is idempotent');
@@ -104,10 +107,10 @@ for (const target of testDatabaseTargets()) {
     test('a node that published the end but died before storing it: the row is completed, nothing is sent again', async () => {
       const log = eventLog('node-r');
       await log.waitUntilReady();
-      const { chat, assistant } = await deadAnswer(log, ['All ', 'done']);
-      await log.append({
-        tenantId: TENANT, chatId: chat.id, messageId: assistant.id, type: 'response_complete',
-        data: { message_id: assistant.id, content: 'All done', status: 'complete', sources: [], llm_model: 'scripted' },
+      const { chat, user, assistant } = await deadAnswer(log, ['All ', 'done']);
+      await publishAnswerEnd(log, {
+        tenantId: TENANT, chatId: chat.id, messageId: assistant.id, userMessageId: user.id, content: 'All done', status: 'complete', sources: [],
+        model: 'scripted', promptTokens: 3, completionTokens: 2, responseTimeMs: 40, createdAt: assistant.createdAt,
       });
       const before = await log.replay(TENANT, chat.id, 0);
       const outcome = await new LeaseSweeper({ store, eventLog: log, nodeId: 'node-r' }).sweepOnce();

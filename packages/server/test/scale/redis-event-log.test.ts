@@ -2,9 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { RedisChatEventLog, type RedisChatEventLogOptions } from '../../src/backend/events/redis-event-log.ts';
-import type { ChatEvent } from '../../src/backend/events/chat-event-log.ts';
+import type { ChatEvent, NewChatEvent } from '../../src/backend/events/chat-event-log.ts';
 import { deleteKeys, PrivateRedis, PRIVATE_REDIS_SKIP, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
-import { waitFor } from './helpers/wait-for.ts';
+import { waitFor } from '@miptech/testing/wait-for.ts';
 
 const redisUrl = testRedisUrl();
 
@@ -21,14 +21,19 @@ class MemoryCeilings {
   }
 }
 
-function chunk(chatId: string, index: number, tenantId = 'tenant-a'): Omit<ChatEvent, 'seq'> {
+function chunk(chatId: string, index: number, tenantId = 'tenant-a'): NewChatEvent {
   return {
     tenantId,
     chatId,
     type: 'response_chunk',
     messageId: 'm1',
-    data: { content: `word${index} `, chunk_index: index },
+    data: { message_id: 'm1', chat_id: chatId, content: `word${index} `, chunk_index: index },
   };
+}
+
+/** The chunk_index of a response_chunk (every event these tests append is one). */
+function chunkIndex(event: ChatEvent | undefined): number | undefined {
+  return event?.type === 'response_chunk' ? event.data.chunk_index : undefined;
 }
 
 describe('RedisChatEventLog', { skip: redisUrl === null ? REDIS_SKIP_REASON : false }, () => {
@@ -91,7 +96,7 @@ describe('RedisChatEventLog', { skip: redisUrl === null ? REDIS_SKIP_REASON : fa
     for (const chatId of chats) {
       const own = appended.filter((event) => event.chatId === chatId);
       const seqs = own.map((event) => event.seq);
-      assert.deepEqual(own.map((event) => event.data.chunk_index), Array.from({ length: 10 }, (_, index) => index));
+      assert.deepEqual(own.map(chunkIndex), Array.from({ length: 10 }, (_, index) => index));
       assert.ok(seqs.every((seq, index) => index === 0 || seq > (seqs[index - 1] ?? 0)), `${chatId}: seq increases in append order: ${seqs}`);
       await waitFor(`delivery of ${chatId} on node B`, () => delivered.get(chatId)?.length === 10);
       assert.deepEqual(delivered.get(chatId)?.map((event) => event.seq), seqs, `${chatId}: delivered in seq order, each once`);
@@ -117,7 +122,7 @@ describe('RedisChatEventLog', { skip: redisUrl === null ? REDIS_SKIP_REASON : fa
     assert.equal(tail.complete, true);
     assert.equal(tail.lastSeq, last);
     assert.deepEqual(tail.events.map((event) => event.seq), seqs.slice(7));
-    assert.deepEqual(tail.events.map((event) => event.data.chunk_index), [7, 8, 9]);
+    assert.deepEqual(tail.events.map(chunkIndex), [7, 8, 9]);
 
     const edge = await a.replay('tenant-a', 'chat-r', seqs[4] ?? 0);
     assert.equal(edge.complete, true, 'the five retained events are exactly what follows seq #5');
@@ -175,7 +180,7 @@ describe('RedisChatEventLog', { skip: redisUrl === null ? REDIS_SKIP_REASON : fa
       admin.disconnect();
     }
     await waitFor('caught up', () => onA.length === 6);
-    assert.deepEqual(onA.map((event) => event.data.chunk_index), [0, 1, 2, 3, 4, 5], 'in order, none twice');
+    assert.deepEqual(onA.map(chunkIndex), [0, 1, 2, 3, 4, 5], 'in order, none twice');
     await b.append(chunk('chat-k', 6));
     await waitFor('live again', () => onA.length === 7);
   });
@@ -244,7 +249,7 @@ describe('RedisChatEventLog without Redis', { skip: PRIVATE_REDIS_SKIP }, () => 
     await waitFor('health reports the outage', async () => !(await a.health()).ready);
     const during: ChatEvent[] = [];
     for (let index = 3; index < 6; index += 1) during.push(await a.append(chunk('chat-x', index, 't')));
-    assert.deepEqual(onA.slice(3).map((event) => event.data.chunk_index), [3, 4, 5], 'local sockets still get events');
+    assert.deepEqual(onA.slice(3).map(chunkIndex), [3, 4, 5], 'local sockets still get events');
     assert.ok((during[0]?.seq ?? 0) > (onA[2]?.seq ?? Infinity), 'local seqs continue upwards');
     const replayDuring = await a.replay('t', 'chat-x', onA[2]?.seq ?? 0);
     assert.equal(replayDuring.complete, false, 'no replay guarantee without Redis');
@@ -252,10 +257,10 @@ describe('RedisChatEventLog without Redis', { skip: PRIVATE_REDIS_SKIP }, () => 
     await redis.start();
     await waitFor('health recovers', async () => (await a.health()).ready && (await b.health()).ready, 15_000);
     const afterRecovery = await b.append(chunk('chat-x', 6, 't'));
-    await waitFor('cross-node delivery again', () => onA.some((event) => event.data.chunk_index === 6));
+    await waitFor('cross-node delivery again', () => onA.some((event) => chunkIndex(event) === 6));
     assert.ok(afterRecovery.seq > (during[2]?.seq ?? Infinity), 'Redis continues above the seqs issued meanwhile');
     const seqsOnA = onA.map((event) => event.seq);
     assert.deepEqual(seqsOnA, [...seqsOnA].sort((x, y) => x - y), 'node A never delivered a seq backwards');
-    assert.equal(onB.at(-1)?.data.chunk_index, 6);
+    assert.equal(chunkIndex(onB.at(-1)), 6);
   });
 });

@@ -9,7 +9,7 @@ import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-plat
 import { api } from '@miptech/testing/api-client.ts';
 import { connectAndJoin, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 import { PrivateRedis, PRIVATE_REDIS_SKIP } from './helpers/test-redis.ts';
-import { waitFor } from './helpers/wait-for.ts';
+import { waitFor } from '@miptech/testing/wait-for.ts';
 
 const skip = PRIVATE_REDIS_SKIP;
 
@@ -79,5 +79,40 @@ describe('a node losing Redis', { skip }, () => {
     const page = history.body as { items: Array<{ role: string; status: string }> };
     assert.equal(page.items.filter((message) => message.role === 'user').length, 4, 'every user message stored');
     assert.ok(page.items.filter((message) => message.role === 'assistant').every((message) => message.status === 'complete'));
+  });
+});
+
+describe('a node starting while Redis is down', { skip }, () => {
+  let redis: PrivateRedis;
+  let tp: TestPlatform;
+  const sockets: WsTestClient[] = [];
+
+  before(async () => {
+    redis = await PrivateRedis.start();
+    await redis.stop();
+  });
+  after(async () => {
+    await Promise.all(sockets.map((socket) => socket.close().catch(() => undefined)));
+    await tp?.close();
+    await redis?.stop();
+  });
+
+  test('starts anyway, serves its own sockets, reports Redis in readiness and recovers by itself', async () => {
+    tp = await startTestPlatform({ env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'late-redis:' } });
+    const down = await fetch(`${tp.url}/readyz`);
+    assert.equal(down.status, 503);
+    assert.match(JSON.stringify(await down.json()), /redis/i);
+
+    const token = await tp.mintToken({ sub: 'visitor-late-redis' });
+    const { ws } = await connectAndJoin(tp.wsUrl(), { token, create: true });
+    sockets.push(ws);
+    ws.send({ type: 'user_message', data: { text: 'Before Redis', client_message_id: 'r-1' } });
+    assert.equal((await ws.collectAnswer({ timeoutMs: 10_000 })).complete.data.status, 'complete', 'served without Redis');
+
+    await redis.start();
+    await waitFor('readiness 200 once Redis is up', async () => (await fetch(`${tp.url}/readyz`)).status === 200, 20_000);
+    ws.mark();
+    ws.send({ type: 'user_message', data: { text: 'With Redis', client_message_id: 'r-2' } });
+    assert.equal((await ws.collectAnswer({ timeoutMs: 10_000 })).complete.data.status, 'complete');
   });
 });

@@ -2,7 +2,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedisRateLimiter, type RedisRateLimiter } from '../../src/backend/rate-limit/redis-rate-limiter.ts';
 import { deleteKeys, PrivateRedis, PRIVATE_REDIS_SKIP, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
-import { waitFor } from './helpers/wait-for.ts';
+import { waitFor } from '@miptech/testing/wait-for.ts';
 
 const redisUrl = testRedisUrl();
 

@@ -21,7 +21,7 @@ import { startTestPlatform, type TestPlatform } from '@miptech/testing/test-plat
 import { connectAndJoin, type ReceivedFrame, type WsTestClient } from '@miptech/testing/ws-test-client.ts';
 import { testDatabaseTargets, type TestDatabase } from '@miptech/testing/test-databases.ts';
 import { deleteKeys, REDIS_SKIP_REASON, testRedisUrl, uniquePrefix } from './helpers/test-redis.ts';
-import { waitFor } from './helpers/wait-for.ts';
+import { waitFor } from '@miptech/testing/wait-for.ts';
 
 const redisUrl = testRedisUrl();
 const postgres = testDatabaseTargets().find((target) => target.dialect === 'postgres')!;
@@ -86,7 +86,7 @@ describe('stop_generation across nodes (PostgreSQL + Redis)', { skip: redisUrl =
   /** Every response_complete of the message in the chat's shared log (what any client can get). */
   async function endsInLog(tenantId: string, chatId: string, messageId: string) {
     const { events } = await nodeB.platform.services.eventLog.replay(tenantId, chatId, 0);
-    return events.filter((event) => event.type === 'response_complete' && event.messageId === messageId);
+    return events.filter((event) => event.type === 'response_complete').filter((event) => event.messageId === messageId);
   }
 
   test('a stop sent to node B aborts the answer node A generates: stored as stopped, one terminal frame', async (t) => {

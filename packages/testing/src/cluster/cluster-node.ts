@@ -8,12 +8,11 @@
  * (sockets closed with 1001, answers in flight finished), then exits 0.
  */
 import { startFromEnv } from '@miptech/platform';
-import { createScriptedEngine } from '../scripted-engine.ts';
-import { pacedAnswerScript } from './paced-answer-script.ts';
+import { createScriptedEngine, numberedChunks } from '../scripted-engine.ts';
 
 const chunkCount = Number(process.env.CLUSTER_CHUNK_COUNT ?? 60);
 const engine = createScriptedEngine({
-  chunks: (request) => pacedAnswerScript(request.question, chunkCount),
+  chunks: (request) => numberedChunks(request.question, chunkCount),
   delayMs: Number(process.env.CLUSTER_CHUNK_DELAY_MS ?? 40),
   model: 'paced-script',
 });

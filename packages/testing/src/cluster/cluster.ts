@@ -154,6 +154,8 @@ export class Cluster {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? this.runDir,
+        // The test runner's --conditions=@miptech/source: the nodes run the sources under test, not a dist/ build.
+        ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
         PORT: String(node.port),
         HOST: '127.0.0.1',
         PUBLIC_URL: this.url,

@@ -3,16 +3,26 @@
  * `seq`, keeps it in a bounded retention window for replay, and delivers it to every subscriber
  * of the chat on every node. In-process on the embedded default; Redis when `REDIS_URL` is set.
  */
-import type { ServerFrameType } from '@miptech/protocol';
+import type { ChatEventFrameType, ServerFrameDataMap } from '@miptech/protocol';
 
-export interface ChatEvent {
+/** A chat event of one frame type: its `data` is that frame's data as the wire contract types it. */
+export interface ChatEventOf<T extends ChatEventFrameType> {
   tenantId: string;
   chatId: string;
   seq: number;
-  type: ServerFrameType;
+  type: T;
   messageId: string | null;
-  data: Record<string, unknown>;
+  data: ServerFrameDataMap[T];
 }
+
+/** Any chat event, discriminated by `type` (checking `type` narrows `data`). */
+export type ChatEvent = { [T in ChatEventFrameType]: ChatEventOf<T> }[ChatEventFrameType];
+
+/** The part of an event that says what happened (`type` and its `data`), for code that fills in the ids once. */
+export type ChatEventBody = { [T in ChatEventFrameType]: Pick<ChatEventOf<T>, 'type' | 'data'> }[ChatEventFrameType];
+
+/** An event as appended: the log gives it its seq. Discriminated like ChatEvent (`Omit<ChatEvent, 'seq'>` would not be). */
+export type NewChatEvent = { [T in ChatEventFrameType]: Omit<ChatEventOf<T>, 'seq'> }[ChatEventFrameType];
 
 export type ChatEventListener = (event: ChatEvent) => void;
 
@@ -26,7 +36,7 @@ export interface ReplayResult {
 }
 
 export interface ChatEventLog {
-  append(event: Omit<ChatEvent, 'seq'>): Promise<ChatEvent>;
+  append(event: NewChatEvent): Promise<ChatEvent>;
   /** Live events of one chat from now on; returns the unsubscribe function. */
   subscribe(chatId: string, listener: ChatEventListener): () => void;
   replay(tenantId: string, chatId: string, afterSeq: number): Promise<ReplayResult>;

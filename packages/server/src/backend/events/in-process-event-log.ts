@@ -15,7 +15,7 @@
  * its clients saw. That costs nothing while answers stream; the alternative, writing the partial
  * text to the database while generating, would add a write of a growing text to every answer.
  */
-import type { ChatEvent, ChatEventListener, ChatEventLog, ReplayResult } from './chat-event-log.ts';
+import type { ChatEvent, ChatEventListener, ChatEventLog, NewChatEvent, ReplayResult } from './chat-event-log.ts';
 import type { Store } from '../../store/store.ts';
 
 export interface InProcessEventLogOptions {
@@ -38,11 +38,11 @@ export interface InProcessEventLogOptions {
  * Cheap for the per-token chunks (a few property reads); only nested values (the sources of a
  * response_complete, once per answer) are measured by serialising them.
  */
-export function estimateEventBytes(event: Omit<ChatEvent, 'seq'>): number {
+export function estimateEventBytes(event: NewChatEvent): number {
   let bytes = 160;
-  const data = event.data;
+  const data: object = event.data;
   for (const key in data) {
-    const value = data[key];
+    const value = (data as Readonly<Record<string, unknown>>)[key];
     bytes += 16;
     if (typeof value === 'string') bytes += value.length;
     else if (typeof value === 'object' && value !== null) bytes += JSON.stringify(value).length;
@@ -168,7 +168,7 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
     }
   }
 
-  function commit(state: ChatState, input: Omit<ChatEvent, 'seq'>): ChatEvent {
+  function commit(state: ChatState, input: NewChatEvent): ChatEvent {
     const event: ChatEvent = {
       tenantId: input.tenantId,
       chatId: input.chatId,
@@ -176,7 +176,7 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
       type: input.type,
       messageId: input.messageId,
       data: input.data,
-    };
+    } as ChatEvent; // field by field (nothing else of the input retained); type and data come as a pair
     state.nextSeq += 1;
     const now = Date.now();
     state.lastActivity = now;

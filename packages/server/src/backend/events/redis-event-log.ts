@@ -11,20 +11,21 @@
  *   only issue seqs up to a ceiling that is first reserved in the database
  *   (`store.chats.reserveSeqBlock`, hi/lo). A chat whose counter is missing restarts above the
  *   database ceiling, i.e. above every seq ever issued.
- * - One dedicated subscriber connection per node multiplexes every chat with local listeners
- *   (reference-counted SUBSCRIBE/UNSUBSCRIBE). Delivery goes through pub/sub for the node's own
- *   events too, so every node delivers in seq order.
+ * - The node's subscriber connection (shared with the stop relay, see node-redis-connections.ts)
+ *   multiplexes every chat with local listeners (reference-counted SUBSCRIBE/UNSUBSCRIBE). Delivery
+ *   goes through pub/sub for the node's own events too, so every node delivers in seq order.
  * - Without Redis the node keeps serving its own sockets: seqs come from a block reserved in the
  *   database and events are delivered locally. When Redis returns, the counter is moved past those
  *   seqs, subscriptions are restored and events missed meanwhile are caught up from the stream.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ChatEvent, ChatEventListener, ChatEventLog, ReplayResult } from './chat-event-log.ts';
+import type { ChatEvent, ChatEventListener, ChatEventLog, NewChatEvent, ReplayResult } from './chat-event-log.ts';
 import type { ChatRepository } from '../../store/store.ts';
 import { closeRedisConnection, createRedisConnection, waitForRedisReady } from '../redis/create-redis-connection.ts';
 import type { RedisLogger } from '../redis/redis-logger.ts';
 import type { RedisHealth } from '../redis/redis-health.ts';
+import type { NodeRedisConnections } from '../redis/node-redis-connections.ts';
 import {
   APPEND_BATCH_SCRIPT,
   APPEND_SCRIPT,
@@ -36,8 +37,10 @@ import {
 } from './redis-event-log-scripts.ts';
 
 export interface RedisChatEventLogOptions {
-  /** `redis://…` */
-  redisUrl: string;
+  /** The node's shared connections (createBackend); the log then neither opens nor closes any. */
+  connections?: NodeRedisConnections;
+  /** `redis://…`: without `connections`, the log opens two connections of its own (tests of the log alone). */
+  redisUrl?: string;
   /** Prepended to every key and channel, e.g. `miptech:`; lets several platforms share one Redis. */
   keyPrefix: string;
   /** This node's id (connection names, event ids). */
@@ -50,7 +53,7 @@ export interface RedisChatEventLogOptions {
   retentionSeconds?: number;
   /** Seqs reserved in the database at a time. @default 1000 */
   seqBlockSize?: number;
-  /** @default 2000 */
+  /** @default 2000 (with shared `connections`, theirs applies) */
   commandTimeoutMs?: number;
   logger?: RedisLogger;
 }
@@ -77,7 +80,7 @@ interface LocalSeqBlock {
 
 /** An append waiting for the end of the current event-loop turn. */
 interface QueuedAppend {
-  readonly input: Omit<ChatEvent, 'seq'>;
+  readonly input: NewChatEvent;
   readonly id: string;
   resolve(event: ChatEvent): void;
   reject(error: unknown): void;
@@ -92,7 +95,9 @@ export class RedisChatEventLog implements ChatEventLog {
   readonly outlivesProcess = true;
   private readonly commands: Redis;
   private readonly subscriber: Redis;
-  private readonly options: Required<Omit<RedisChatEventLogOptions, 'logger'>> & { logger: RedisLogger | undefined };
+  /** false when the connections are the node's shared ones (closed by their owner). */
+  private readonly ownsConnections: boolean;
+  private readonly options: Required<Omit<RedisChatEventLogOptions, 'logger' | 'connections' | 'redisUrl'>> & { logger: RedisLogger | undefined };
   private readonly subscriptions = new Map<string, ChatSubscription>();
   /** Pending database reservations, one per chat at a time. */
   private readonly raising = new Map<string, Promise<void>>();
@@ -119,29 +124,46 @@ export class RedisChatEventLog implements ChatEventLog {
       ...options,
       logger: options.logger,
     };
-    const { redisUrl, nodeId, logger, commandTimeoutMs } = this.options;
-    this.commands = createRedisConnection({
-      url: redisUrl,
-      connectionName: `miptech:${nodeId}:events`,
-      commandTimeoutMs,
-      ...(logger ? { logger } : {}),
-    });
-    this.subscriber = createRedisConnection({
-      url: redisUrl,
-      connectionName: `miptech:${nodeId}:events-sub`,
-      subscriber: true,
-      ...(logger ? { logger } : {}),
-    });
-    this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
-    this.commands.on('ready', () => {
-      if (this.commandsWereReady) void this.recoverCommands();
-      this.commandsWereReady = true;
-    });
-    this.subscriber.on('ready', () => {
-      if (this.subscriberWasReady) void this.recoverSubscriptions();
-      this.subscriberWasReady = true;
-    });
+    const { nodeId, logger, commandTimeoutMs } = this.options;
+    if (options.connections) {
+      this.commands = options.connections.commands;
+      this.subscriber = options.connections.subscriber;
+      this.ownsConnections = false;
+    } else {
+      if (!options.redisUrl) throw new Error('RedisChatEventLog needs connections or redisUrl');
+      this.commands = createRedisConnection({
+        url: options.redisUrl,
+        connectionName: `miptech:${nodeId}:events`,
+        commandTimeoutMs,
+        ...(logger ? { logger } : {}),
+      });
+      this.subscriber = createRedisConnection({
+        url: options.redisUrl,
+        connectionName: `miptech:${nodeId}:events-sub`,
+        subscriber: true,
+        ...(logger ? { logger } : {}),
+      });
+      this.ownsConnections = true;
+    }
+    // Shared connections may already be up: only a later 'ready' is a recovery.
+    this.commandsWereReady = this.commands.status === 'ready';
+    this.subscriberWasReady = this.subscriber.status === 'ready';
+    this.subscriber.on('message', this.onMessageListener);
+    this.commands.on('ready', this.onCommandsReady);
+    this.subscriber.on('ready', this.onSubscriberReady);
   }
+
+  private readonly onMessageListener = (channel: string, message: string): void => this.onMessage(channel, message);
+
+  private readonly onCommandsReady = (): void => {
+    if (this.commandsWereReady) void this.recoverCommands();
+    this.commandsWereReady = true;
+  };
+
+  private readonly onSubscriberReady = (): void => {
+    if (this.subscriberWasReady) void this.recoverSubscriptions();
+    this.subscriberWasReady = true;
+  };
 
   /** Resolves when both connections are up; rejects after `timeoutMs` (the log works without). */
   async waitUntilReady(timeoutMs = 5000): Promise<void> {
@@ -164,7 +186,7 @@ export class RedisChatEventLog implements ChatEventLog {
     }
   }
 
-  append(input: Omit<ChatEvent, 'seq'>): Promise<ChatEvent> {
+  append(input: NewChatEvent): Promise<ChatEvent> {
     const id = `${this.eventIdPrefix}:${this.options.nodeId}:${++this.eventCounter}`;
     if (this.commands.status !== 'ready') return this.appendLocally(input, id);
     return new Promise<ChatEvent>((resolve, reject) => {
@@ -317,14 +339,23 @@ export class RedisChatEventLog implements ChatEventLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const channels = [...this.subscriptions.values()].map((subscription) => subscription.channel);
     this.subscriptions.clear();
-    await Promise.all([closeRedisConnection(this.commands), closeRedisConnection(this.subscriber)]);
+    this.subscriber.off('message', this.onMessageListener);
+    this.commands.off('ready', this.onCommandsReady);
+    this.subscriber.off('ready', this.onSubscriberReady);
+    if (this.ownsConnections) {
+      await Promise.all([closeRedisConnection(this.commands), closeRedisConnection(this.subscriber)]);
+    } else if (channels.length > 0 && this.subscriber.status === 'ready') {
+      // The connection stays open for its other users: leave this log's channels.
+      await this.subscriber.unsubscribe(...channels).catch(() => undefined);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
   // Redis path
 
-  private async appendToRedis(input: Omit<ChatEvent, 'seq'>, id: string): Promise<number> {
+  private async appendToRedis(input: NewChatEvent, id: string): Promise<number> {
     const body = eventBody(input, id);
     const { maxEventsPerChat, retentionSeconds } = this.options;
     // A fresh counter needs one reservation, a full block one more: three tries always suffice
@@ -393,7 +424,7 @@ export class RedisChatEventLog implements ChatEventLog {
   // -------------------------------------------------------------------------------------------
   // Without Redis
 
-  private async appendLocally(input: Omit<ChatEvent, 'seq'>, id: string): Promise<ChatEvent> {
+  private async appendLocally(input: NewChatEvent, id: string): Promise<ChatEvent> {
     const seq = await this.allocateLocalSeq(input.tenantId, input.chatId);
     const previous = this.unsynced.get(input.chatId);
     if (!previous || previous.high < seq) this.unsynced.set(input.chatId, { tenantId: input.tenantId, high: seq });
@@ -474,6 +505,8 @@ export class RedisChatEventLog implements ChatEventLog {
   // Delivery
 
   private onMessage(channel: string, message: string): void {
+    // The subscriber connection also carries other parts' channels (the stop relay's).
+    if (!channel.startsWith(this.channelPrefix())) return;
     const chatId = channel.slice(this.channelPrefix().length);
     const parsed = parseEvent(message);
     if (!parsed) {
@@ -543,7 +576,7 @@ async function reserveBlock(
 }
 
 /** The event as stored and published, without its seq (the script puts it first). */
-function eventBody(input: Omit<ChatEvent, 'seq'>, id: string): string {
+function eventBody(input: NewChatEvent, id: string): string {
   return JSON.stringify({
     id,
     tenantId: input.tenantId,
@@ -569,7 +602,8 @@ function parseEvent(payload: string): { id: string; event: ChatEvent } | null {
         type: value.type as ChatEvent['type'],
         messageId: value.messageId ?? null,
         data: value.data ?? {},
-      },
+        // As this node or another one wrote it (eventBody): type and data belong together.
+      } as ChatEvent,
     };
   } catch {
     return null;

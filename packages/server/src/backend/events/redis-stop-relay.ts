@@ -13,15 +13,18 @@ import type { Redis } from 'ioredis';
 import type { StopRelay, StopRequest } from '../stop-relay.ts';
 import { closeRedisConnection, createRedisConnection, waitForRedisReady } from '../redis/create-redis-connection.ts';
 import type { RedisLogger } from '../redis/redis-logger.ts';
+import type { NodeRedisConnections } from '../redis/node-redis-connections.ts';
 
 export interface RedisStopRelayOptions {
-  /** `redis://…` */
-  redisUrl: string;
+  /** The node's shared connections (createBackend); the relay then neither opens nor closes any. */
+  connections?: NodeRedisConnections;
+  /** `redis://…`: without `connections`, the relay opens two connections of its own (tests of the relay alone). */
+  redisUrl?: string;
   /** Prepended to the channel, e.g. `miptech:`; nodes relay stops only within one prefix. */
   keyPrefix: string;
   /** This node's id: its own stops are not handed back to it. */
   nodeId: string;
-  /** @default 2000 */
+  /** @default 2000 (with shared `connections`, theirs applies) */
   commandTimeoutMs?: number;
   logger?: RedisLogger;
 }
@@ -38,26 +41,38 @@ export class RedisStopRelay implements StopRelay {
   private readonly handlers = new Set<(stop: StopRequest) => void>();
   /** Resolves once Redis confirmed the SUBSCRIBE (ioredis re-subscribes after a reconnect by itself). */
   private readonly subscribed: Promise<void>;
+  /** false when the connections are the node's shared ones (closed by their owner). */
+  private readonly ownsConnections: boolean;
   private closed = false;
+  private readonly onChannelMessage = (channel: string, message: string): void => {
+    // The subscriber connection may also carry the event log's channels.
+    if (channel === this.channel) this.onMessage(message);
+  };
 
   constructor(private readonly options: RedisStopRelayOptions) {
     const { redisUrl, nodeId, logger } = options;
     this.channel = `${options.keyPrefix}stop-generation`;
-    this.publisher = createRedisConnection({
-      url: redisUrl,
-      connectionName: `miptech:${nodeId}:stop`,
-      commandTimeoutMs: options.commandTimeoutMs ?? 2000,
-      ...(logger ? { logger } : {}),
-    });
-    this.subscriber = createRedisConnection({
-      url: redisUrl,
-      connectionName: `miptech:${nodeId}:stop-sub`,
-      subscriber: true,
-      ...(logger ? { logger } : {}),
-    });
-    this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.channel) this.onMessage(message);
-    });
+    if (options.connections) {
+      this.publisher = options.connections.commands;
+      this.subscriber = options.connections.subscriber;
+      this.ownsConnections = false;
+    } else {
+      if (!redisUrl) throw new Error('RedisStopRelay needs connections or redisUrl');
+      this.publisher = createRedisConnection({
+        url: redisUrl,
+        connectionName: `miptech:${nodeId}:stop`,
+        commandTimeoutMs: options.commandTimeoutMs ?? 2000,
+        ...(logger ? { logger } : {}),
+      });
+      this.subscriber = createRedisConnection({
+        url: redisUrl,
+        connectionName: `miptech:${nodeId}:stop-sub`,
+        subscriber: true,
+        ...(logger ? { logger } : {}),
+      });
+      this.ownsConnections = true;
+    }
+    this.subscriber.on('message', this.onChannelMessage);
     this.subscribed = this.subscriber.subscribe(this.channel).then(
       () => undefined,
       (error: unknown) => {
@@ -94,7 +109,13 @@ export class RedisStopRelay implements StopRelay {
     if (this.closed) return;
     this.closed = true;
     this.handlers.clear();
-    await Promise.all([closeRedisConnection(this.publisher), closeRedisConnection(this.subscriber)]);
+    this.subscriber.off('message', this.onChannelMessage);
+    if (this.ownsConnections) {
+      await Promise.all([closeRedisConnection(this.publisher), closeRedisConnection(this.subscriber)]);
+    } else if (this.subscriber.status === 'ready') {
+      // The connection stays open for its other users.
+      await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+    }
   }
 
   private onMessage(payload: string): void {

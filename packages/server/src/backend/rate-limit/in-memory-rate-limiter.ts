@@ -1,7 +1,9 @@
 /**
  * Fixed-window counters in a Map: enough for one node. Expired windows are swept on a timer that
- * does not keep the process alive.
+ * does not keep the process alive. Windows follow the injected clock (tests move it forward
+ * instead of waiting for a window to reset).
  */
+import { systemClock, type Clock } from '../../base/clock.ts';
 import type { RateLimiter, RateLimitResult } from './rate-limiter.ts';
 
 interface Window {
@@ -9,17 +11,18 @@ interface Window {
   resetAt: number;
 }
 
-export function createInMemoryRateLimiter(options: { sweepIntervalMs?: number } = {}): RateLimiter {
+export function createInMemoryRateLimiter(options: { sweepIntervalMs?: number; clock?: Clock } = {}): RateLimiter {
+  const clock = options.clock ?? systemClock;
   const windows = new Map<string, Window>();
-  const sweep = setInterval(() => {
-    const now = Date.now();
+  const sweep = clock.setInterval(() => {
+    const now = clock.now();
     for (const [key, window] of windows) if (window.resetAt <= now) windows.delete(key);
   }, options.sweepIntervalMs ?? 30_000);
   sweep.unref();
 
   return {
     async hit(key, limit, windowMs): Promise<RateLimitResult> {
-      const now = Date.now();
+      const now = clock.now();
       let window = windows.get(key);
       if (!window || window.resetAt <= now) {
         window = { count: 0, resetAt: now + windowMs };
@@ -30,7 +33,7 @@ export function createInMemoryRateLimiter(options: { sweepIntervalMs?: number } 
       return { allowed, remaining: Math.max(0, limit - window.count), retryAfterMs: allowed ? 0 : window.resetAt - now };
     },
     async close() {
-      clearInterval(sweep);
+      clock.clearInterval(sweep);
       windows.clear();
     },
   };

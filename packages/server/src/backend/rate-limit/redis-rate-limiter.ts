@@ -12,15 +12,22 @@ import { createInMemoryRateLimiter } from './in-memory-rate-limiter.ts';
 import { closeRedisConnection, createRedisConnection, waitForRedisReady } from '../redis/create-redis-connection.ts';
 import { RedisScript } from '../redis/redis-script.ts';
 import type { RedisLogger } from '../redis/redis-logger.ts';
+import { withCommandTimeout, type NodeRedisConnections } from '../redis/node-redis-connections.ts';
+import type { Clock } from '../../base/clock.ts';
 
 export interface RedisRateLimiterOptions {
-  redisUrl: string;
+  /** The node's shared connections (createBackend); then no connection of its own is opened or closed. */
+  connections?: NodeRedisConnections;
+  /** `redis://…`: without `connections`, a connection of its own (tests of the limiter alone). */
+  redisUrl?: string;
   /** Prepended to every key, e.g. `miptech:`. */
   keyPrefix: string;
   nodeId: string;
   /** @default 500 (a limiter must not hold a request up for long) */
   commandTimeoutMs?: number;
   logger?: RedisLogger;
+  /** The windows of the node-local fallback. @default systemClock */
+  clock?: Clock;
 }
 
 /** KEYS: counter. ARGV: window ms. Returns {count, ms until the window resets}. */
@@ -42,13 +49,21 @@ export interface RedisRateLimiter extends RateLimiter {
 }
 
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisRateLimiter {
-  const redis: Redis = createRedisConnection({
-    url: options.redisUrl,
-    connectionName: `miptech:${options.nodeId}:rate-limit`,
-    commandTimeoutMs: options.commandTimeoutMs ?? 500,
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
-  const local = createInMemoryRateLimiter();
+  const commandTimeoutMs = options.commandTimeoutMs ?? 500;
+  const ownsConnection = !options.connections;
+  let redis: Redis;
+  if (options.connections) {
+    redis = options.connections.commands;
+  } else {
+    if (!options.redisUrl) throw new Error('createRedisRateLimiter needs connections or redisUrl');
+    redis = createRedisConnection({
+      url: options.redisUrl,
+      connectionName: `miptech:${options.nodeId}:rate-limit`,
+      commandTimeoutMs,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
+  const local = createInMemoryRateLimiter(options.clock ? { clock: options.clock } : {});
   let degraded = false;
 
   return {
@@ -62,7 +77,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       if (redis.status === 'ready') {
         try {
           // The window length is part of the key: two limits on the same subject never share a counter.
-          const reply = (await HIT_SCRIPT.run(redis, [`${options.keyPrefix}rl:${windowMs}:${key}`], [windowMs])) as [
+          // Raced: the shared connection's own timeout is longer than a request should wait.
+          const hit = HIT_SCRIPT.run(redis, [`${options.keyPrefix}rl:${windowMs}:${key}`], [windowMs]);
+          const reply = (await withCommandTimeout(hit, commandTimeoutMs)) as [
             number,
             number,
           ];
@@ -85,7 +102,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       return local.hit(key, limit, windowMs);
     },
     async close() {
-      await Promise.all([local.close(), closeRedisConnection(redis)]);
+      await Promise.all([local.close(), ownsConnection ? closeRedisConnection(redis) : undefined]);
     },
   };
 }

@@ -11,9 +11,11 @@ import { SCOPES, type WidgetTokenResponse } from '@miptech/protocol';
 import { isOriginAllowed } from '../../auth/origin-policy.ts';
 import { AppError } from '../../base/errors.ts';
 import { enforceRateLimit } from '../../backend/rate-limit/enforce-rate-limit.ts';
-import { InputReader } from '../input-reader.ts';
 import type { PlatformServices } from '../../transport/platform-services.ts';
 import { requestOrigin, requireRequestTenant } from '../../transport/request-identity.ts';
+import { presentString } from '../present-string.ts';
+import { FIELD_LIMITS } from '../schemas/field-limits.ts';
+import { ERRORS, errorResponses } from '../schemas/resource-schemas.ts';
 
 const PREVIOUS_TOKEN_MAX_EXPIRED_SECONDS = 30 * 24 * 3600;
 const MINUTE = 60_000;
@@ -24,13 +26,43 @@ function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+const WIDGET_TOKEN_BODY = {
+  type: ['object', 'null'],
+  properties: {
+    tenant_id: { type: ['string', 'null'], maxLength: FIELD_LIMITS.tenantIdChars, description: 'The tenant, when no tenant header is sent.' },
+    publishable_key: { type: ['string', 'null'], maxLength: FIELD_LIMITS.publishableKeyChars, description: "The tenant's publishable key (pk_…); also accepted as X-API-Key. Not needed with the anonymous widget policy." },
+    previous_token: { type: ['string', 'null'], maxLength: FIELD_LIMITS.previousTokenChars, description: 'The visitor’s last token (expired less than 30 days ago): the new one keeps its visitor id.' },
+  },
+} as const;
+
+const WIDGET_TOKEN_RESPONSE = {
+  type: 'object',
+  required: ['token', 'expires_at', 'visitor_id', 'tenant_id'],
+  properties: {
+    token: { type: 'string', description: 'A visitor JWT with chat:create and chat:send' },
+    expires_at: { type: 'integer', description: 'Expiry, seconds since the epoch' },
+    visitor_id: { type: 'string' },
+    tenant_id: { type: 'string' },
+  },
+} as const;
+
+interface WidgetTokenBody {
+  publishable_key?: string | null;
+  previous_token?: string | null;
+}
+
 const widgetTokenRoutes: FastifyPluginAsync<PlatformServices> = async (app, services) => {
-  app.post('/api/v1/auth/widget-token', async (request) => {
-    const body = new InputReader(request.body, 'body');
-    body.optionalString('tenant_id', { maxLength: 64 });
-    const bodyKey = body.optionalString('publishable_key', { maxLength: 256 });
-    const previousToken = body.optionalString('previous_token', { maxLength: 8192 });
-    body.finish();
+  const schema = {
+    tags: ['auth'],
+    summary: 'A short-lived visitor token for a browser',
+    description: 'From an Origin the tenant allows, with its publishable key (or none under the anonymous widget policy). No secret ever needs to be in the page.',
+    headers: { type: 'object', properties: { 'x-tenant-id': { type: 'string' }, 'x-api-key': { type: 'string', description: 'The publishable key (pk_…), instead of publishable_key' } } },
+    body: WIDGET_TOKEN_BODY,
+    response: { 200: { description: 'The token', ...WIDGET_TOKEN_RESPONSE }, ...errorResponses(ERRORS.tenant, 'invalid_api_key', 'origin_not_allowed', ERRORS.body, ERRORS.availability) },
+  };
+  app.post<{ Body: WidgetTokenBody | null }>('/api/v1/auth/widget-token', { schema }, async (request) => {
+    const bodyKey = presentString(request.body?.publishable_key);
+    const previousToken = presentString(request.body?.previous_token);
 
     const tenant = await requireRequestTenant(services, request);
     await enforceRateLimit(services.rateLimiter, `rest:${tenant.id}:${request.ip}`, tenant.settings.rateLimits.requestsPerMinute, MINUTE);

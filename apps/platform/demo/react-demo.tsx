@@ -7,10 +7,14 @@
 import { createElement, StrictMode, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useChatSession } from '@miptech/react';
-import { renderMarkdown, type CreateElement } from '../src/markdown-render.ts';
-import { safeHref } from '../src/safe-url.ts';
-import { prefixedStorage, safeStorage } from '../src/safe-storage.ts';
-import { createVisitorTokenSource } from '../src/visitor-token-source.ts';
+import {
+  createVisitorTokenSource,
+  prefixedStorage,
+  renderMarkdown,
+  safeHref,
+  safeStorage,
+  type CreateElement,
+} from '@miptech/widget';
 
 const h = createElement as unknown as CreateElement<ReactNode>;
 
