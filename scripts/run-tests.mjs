@@ -9,7 +9,8 @@
 //   (the browser tests and the multi-node proof): the check to run while working, in minutes.
 //
 // The platform-level suites (conformance, gateway, e2e, http, client integration, the scale tests that
-// start platforms through startTestPlatform, the CLI's database commands and the knowledge eval)
+// start platforms through startTestPlatform, the CLI's database commands, the knowledge eval and the
+// adversarial suite but its floods)
 // use the store TEST_STORE names (sqlite unless set). Without TEST_STORE they run a second time with
 // TEST_STORE=postgres when PostgreSQL is there: TEST_DATABASE_URL set and not empty (CI sets it), or
 // unset and the default postgres://postgres@127.0.0.1:5432/test answering a connection (probed
@@ -37,6 +38,12 @@ const PLATFORM_SUITES = [
   'packages/server/test/gateway/',
   'packages/server/test/e2e/',
   'packages/server/test/http/',
+  'packages/server/test/privacy/',
+  'packages/server/test/adversarial/jwt-attacks.test.ts',
+  'packages/server/test/adversarial/cross-tenant-matrix.test.ts',
+  'packages/server/test/adversarial/first-frame-fuzz.test.ts',
+  'packages/server/test/adversarial/rest-fuzz.test.ts',
+  'packages/server/test/adversarial/frame-fuzz.test.ts',
   'packages/client/test/integration/',
   'packages/server/test/scale/redis-outage.test.ts',
   'packages/server/test/scale/answer-stored-on-end.test.ts',

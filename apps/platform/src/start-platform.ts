@@ -2,7 +2,9 @@
  * Runs the platform from the environment (`npm start` → `miptech serve` → here).
  * SIGTERM/SIGINT start a graceful shutdown: readiness turns 503, every socket is closed with
  * 1001 (clients reconnect elsewhere), answers in flight finish and are stored within
- * SHUTDOWN_GRACE_MS, then the process exits 0. A second signal exits at once.
+ * SHUTDOWN_GRACE_MS, then the process exits 0. Further SIGTERMs while draining are logged and
+ * ignored (a signal to a process group arrives once per process that forwards it); only a second
+ * Ctrl-C (a SIGINT at least half a second after an earlier one) exits at once.
  *
  * On the embedded default this is where the data directory's JWT secret is created (mode 0600) on
  * the first start: loadConfig only reads it.
@@ -18,6 +20,9 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, createLogger, ensureJwtSecret, loadConfig, type Env, type Platform, type PlatformOverrides } from '@miptech/server';
 import { createDeployablePlatform } from './deployable-platform.ts';
 import { nextSteps, reportNextSteps } from './next-steps.ts';
+
+/** SIGINTs closer together than this are copies of one Ctrl-C (the terminal's and npm's forward). */
+const REPEATED_INTERRUPT_MIN_GAP_MS = 500;
 
 export interface RunningPlatform {
   platform: Platform;
@@ -43,12 +48,24 @@ export async function startFromEnv(env: Env = process.env, overrides: PlatformOv
   const logger = platform.services.logger;
 
   let stopping = false;
+  let firstInterruptAt: number | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      // A signal sent to a process group reaches node once from the sender and once more from
+      // every wrapper that forwards it (npm does), so a repeated SIGTERM says nothing new: the
+      // drain goes on. Only a person pressing Ctrl-C a second time means "now" - one keypress
+      // under npm arrives as two SIGINTs within milliseconds, hence the pause required between them.
+      if (signal === 'SIGINT' && firstInterruptAt !== null && now - firstInterruptAt >= REPEATED_INTERRUPT_MIN_GAP_MS) {
+        logger.warn({ signal }, 'second interrupt: exiting now');
+        process.exit(1);
+      }
+      if (signal === 'SIGINT') firstInterruptAt ??= now;
+      logger.warn({ signal, graceMs: config.shutdownGraceMs }, 'already shutting down: signal ignored, answers in flight still finish');
+      return;
     }
     stopping = true;
+    if (signal === 'SIGINT') firstInterruptAt = now;
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
     platform.close().then(
       () => process.exit(0),

@@ -18,6 +18,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import { WIDGET_ASSETS } from '@miptech/widget/assets';
 import { AppError } from '@miptech/server';
+import { demoPageSecurityHeaders } from './demo-page-security.ts';
 
 export interface WidgetAssetsOptions {
   /** The tenant whose widget the demo pages embed. */
@@ -138,6 +139,7 @@ const widgetAssetsRoutes: FastifyPluginAsync<WidgetAssetsOptions> = async (app, 
     });
     const body = Buffer.from(html, 'utf8');
     void reply.header('referrer-policy', 'strict-origin-when-cross-origin');
+    void reply.headers(demoPageSecurityHeaders(html));
     return sendBody(request, reply, { body, gzipped: gzipSync(body), etag: etagOf(body) }, HTML, 'no-cache');
   };
 

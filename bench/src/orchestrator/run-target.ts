@@ -176,6 +176,9 @@ export async function runTarget(target: TargetName, context: RunContext): Promis
         JWT_SECRET: jwtSecret,
         LOG_LEVEL: options.platformLogLevel,
         BENCH_MODEL: JSON.stringify(options.model),
+        // Every visitor of the bench comes from this one address: no per-address socket limit.
+        WS_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+        WS_MAX_CONNECTIONS: '1000000',
         ...(isCluster ? {
           BENCH_CLUSTER: JSON.stringify({
             nodes: options.cluster.nodes,

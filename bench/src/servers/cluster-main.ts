@@ -68,6 +68,9 @@ await runServerChild(async () => {
     nodeEnv: {
       NODE_ENV: 'production',
       BENCH_MODEL: process.env.BENCH_MODEL ?? '',
+      // Every visitor of the bench comes from one address (nginx forwards it): no per-address socket limit.
+      WS_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+      WS_MAX_CONNECTIONS: '1000000',
       // The platform's default pool size (the harness uses 5 for its rolling-deploy test).
       DATABASE_POOL_SIZE: '10',
       // BENCH_CLUSTER_CPU_PROF=<dir>: every node writes a V8 CPU profile of its life there on exit.

@@ -357,7 +357,9 @@ export class Conversation {
     const sources = Array.isArray(item.sources) ? Object.freeze(item.sources.slice()) : EMPTY_SOURCES;
     if (!local) {
       if (item.role === 'assistant' && item.status === 'streaming') {
-        this.assemblyOf(item.id).snapshot = item.content ?? '';
+        const assembly = this.assemblyOf(item.id);
+        assembly.snapshot = item.content ?? '';
+        this.advanceAssembly(assembly, item);
       }
       return freezeMessage({
         id: item.id,
@@ -396,8 +398,27 @@ export class Conversation {
     if (TERMINAL_REPLY_STATUSES.has(local.status)) return local;
     const assembly = this.assemblyOf(item.id);
     assembly.snapshot = longer(assembly.snapshot, item.content ?? '');
+    this.advanceAssembly(assembly, item);
     const content = longer(assembly.prefix, assembly.snapshot);
     return content === local.content ? local : freezeMessage({ ...local, content });
+  }
+
+  /**
+   * History's text of a streaming reply with `next_chunk_index` is the reply's chunks up to that
+   * index: it becomes the prefix the live chunks extend (a page that joined mid-answer never saw
+   * chunk 0, and without this would show nothing until response_complete).
+   */
+  private advanceAssembly(assembly: ReplyAssembly, item: MessageResource): void {
+    const next = item.next_chunk_index;
+    if (typeof next !== 'number' || !Number.isInteger(next) || next <= assembly.prefixEnd || typeof item.content !== 'string') return;
+    assembly.prefix = item.content;
+    assembly.prefixEnd = next;
+    for (const index of [...assembly.chunks.keys()]) if (index < next) assembly.chunks.delete(index);
+    while (assembly.chunks.has(assembly.prefixEnd)) {
+      assembly.prefix += assembly.chunks.get(assembly.prefixEnd)!;
+      assembly.chunks.delete(assembly.prefixEnd);
+      assembly.prefixEnd++;
+    }
   }
 
   private assemblyOf(messageId: string): ReplyAssembly {

@@ -180,3 +180,25 @@ test('an older page acknowledges a local message it contains instead of adding a
   assert.deepEqual(acknowledged.map((m) => m.id), ['u1']);
   assert.deepEqual(c.messages.map((m) => [m.id, m.status]), [['u0', 'sent'], ['u5', 'sent'], ['u1', 'sent']]);
 });
+
+test('a page that joined mid-answer: history text up to next_chunk_index becomes the prefix the live chunks extend, without doubling', () => {
+  // Live chunks 3 and 4 arrived before history (the join came first); chunk 0 was never seen.
+  const c = new Conversation();
+  c.appendChunk(chunk(3, ' three'), T1);
+  c.appendChunk(chunk(4, ' four'), T1);
+  assert.equal(c.messages[0]!.content, '', 'without the start nothing can be shown yet');
+  c.mergeHistory([resource('a1', 'assistant', 'zero one two three', T1, { status: 'streaming', next_chunk_index: 4 })]);
+  assert.equal(c.messages[0]!.content, 'zero one two three four', 'history up to chunk 3, then the live chunk 4');
+  c.appendChunk(chunk(4, ' four'), T1);
+  c.appendChunk(chunk(5, ' five'), T1);
+  assert.equal(c.messages[0]!.content, 'zero one two three four five');
+  assert.equal(c.messages[0]!.status, 'streaming');
+
+  // History read first: its text shows at once and the next live chunks go on from it.
+  const d = new Conversation();
+  d.mergeHistory([resource('a1', 'assistant', 'zero one', T1, { status: 'streaming', next_chunk_index: 2 })]);
+  assert.equal(d.messages[0]!.content, 'zero one');
+  d.appendChunk(chunk(1, ' one'), T1);
+  d.appendChunk(chunk(2, ' two'), T1);
+  assert.equal(d.messages[0]!.content, 'zero one two');
+});

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   auth_required: { status: 401, close: CLOSE_CODES.unauthorized, retryable: false, message: 'Authentication required' },
   invalid_token: { status: 401, close: CLOSE_CODES.unauthorized, retryable: false, message: 'Invalid token' },
   token_expired: { status: 401, close: CLOSE_CODES.unauthorized, retryable: false, message: 'Token expired' },
+  token_not_renewable: { status: 401, close: CLOSE_CODES.unauthorized, retryable: false, message: 'This token cannot be renewed' },
+  token_revoked: { status: 401, close: CLOSE_CODES.unauthorized, retryable: false, message: 'Token revoked' },
   invalid_api_key: { status: 401, close: CLOSE_CODES.unauthorized, retryable: false, message: 'Invalid API key' },
   tenant_mismatch: { status: 403, close: CLOSE_CODES.forbidden, retryable: false, message: 'Token does not belong to this tenant' },
   insufficient_scope: { status: 403, close: CLOSE_CODES.forbidden, retryable: false, message: 'Token lacks the required scope' },
@@ -45,9 +47,15 @@ export const ERROR_CODES = {
   not_joined: { status: 409, close: null, retryable: false, message: 'join_chat first' },
   heartbeat_timeout: { status: 408, close: CLOSE_CODES.goingAway, retryable: true, message: 'Heartbeat not answered' },
   server_shutting_down: { status: 503, close: CLOSE_CODES.goingAway, retryable: true, message: 'Server restarting' },
+  too_many_connections: { status: 429, close: CLOSE_CODES.tryAgainLater, retryable: true, message: 'Too many connections; try again later' },
+  invalid_upgrade: { status: 400, close: null, retryable: false, message: 'Not a valid WebSocket upgrade request' },
 
   // Requests.
   invalid_json: { status: 400, close: null, retryable: false, message: 'Body is not valid JSON' },
+  bad_request: { status: 400, close: null, retryable: false, message: 'Malformed HTTP request' },
+  request_timeout: { status: 408, close: null, retryable: false, message: 'The request did not arrive in time' },
+  uri_too_long: { status: 414, close: null, retryable: false, message: 'URL too long' },
+  headers_too_large: { status: 431, close: null, retryable: false, message: 'Request headers too large' },
   validation_error: { status: 422, close: null, retryable: false, message: 'Validation error' },
   payload_too_large: { status: 413, close: null, retryable: false, message: 'Payload too large' },
   unsupported_media_type: { status: 415, close: null, retryable: false, message: 'Unsupported content type' },
@@ -74,6 +82,10 @@ export const ERROR_CODES = {
   ai_bad_request: { status: 502, close: null, retryable: false, message: 'The answer engine rejected the request' },
   generation_interrupted: { status: 503, close: null, retryable: true, message: 'The answer was interrupted' },
   generation_failed: { status: 500, close: null, retryable: true, message: 'The answer could not be generated' },
+  // Cost control: a daily token budget (visitor or tenant) is spent; retry_after is the seconds to the next UTC day.
+  budget_exceeded: { status: 429, close: null, retryable: true, message: 'Daily token budget exceeded' },
+  // Cost control: the tenant's cap on model calls at once stayed full for the whole wait.
+  model_busy: { status: 429, close: null, retryable: true, message: 'Too many answers at once for this tenant' },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -96,6 +108,8 @@ export const AUTH_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'auth_required',
   'invalid_token',
   'token_expired',
+  'token_not_renewable',
+  'token_revoked',
   'tenant_mismatch',
   'insufficient_scope',
   'origin_not_allowed',

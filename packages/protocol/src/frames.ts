@@ -127,6 +127,12 @@ export interface ResponseChunkData {
   chat_id: string;
   content: string;
   chunk_index: number;
+  /**
+   * Set on the first chunk produced by another node after the node generating the answer died:
+   * the answer goes on (chunk_index continues, nothing is repeated, one response_complete follows).
+   * Clients that ignore it simply see the answer go on.
+   */
+  continued?: true;
 }
 export interface ResponseCompleteData {
   message_id: string;
@@ -258,6 +264,13 @@ export interface MessageResource {
   completion_tokens: number | null;
   response_time_ms: number | null;
   created_at: string;
+  /**
+   * Only on an assistant message still `streaming`: `content` is the text of its chunks
+   * 0 … next_chunk_index − 1, already sent on the WebSocket, and the next chunk has this index.
+   * A client that missed the start of the answer (a page reloaded mid-answer) shows `content` at
+   * once and appends the live chunks from this index on.
+   */
+  next_chunk_index?: number;
 }
 
 export interface Page<T> {

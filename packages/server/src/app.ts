@@ -6,11 +6,15 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { PlatformConfig } from './base/config.ts';
-import { requireJwtSecret } from './base/jwt-secret-file.ts';
+import { jwtSecretFileExposure, requireJwtSecret } from './base/jwt-secret-file.ts';
 import { createTenantDirectory } from './auth/tenant-directory.ts';
 import { createTokenService } from './auth/token-service.ts';
+import { createTokenRevocations } from './auth/token-revocations.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { LeaseSweeper } from './chat/lease-sweeper.ts';
+import { createModelCallGate } from './chat/model-call-gate.ts';
+import { RetentionPurge } from './chat/retention-purge.ts';
+import { startContinuation, type ContinuationRun } from './chat/continue-answer.ts';
 import type { AnswerEngine } from './engines/answer-engine.ts';
 import { createAnswerEngine } from './engines/create-answer-engine.ts';
 import type { ChatEventLog } from './backend/events/chat-event-log.ts';
@@ -18,7 +22,7 @@ import { createBackend } from './backend/create-backend.ts';
 import type { StopRelay } from './backend/stop-relay.ts';
 import { systemClock, type Clock } from './base/clock.ts';
 import { registerCors } from './http/cors.ts';
-import { registerErrorHandling } from './http/error-handler.ts';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/error-handler.ts';
 import { registerRequestLog } from './http/request-log.ts';
 import { createPlatformMetrics } from './observability/platform-metrics.ts';
 import { countRateLimitRejections } from './backend/rate-limit/counted-rate-limiter.ts';
@@ -89,6 +93,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function createPlatform(config: PlatformConfig, overrides: PlatformOverrides = {}): Promise<Platform> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  const exposedSecret = jwtSecretFileExposure(config);
+  if (exposedSecret) logger.warn(exposedSecret, 'the JWT secret file is readable by other users: anyone who reads it can sign tokens; run chmod 600 on it');
   const clock = overrides.clock ?? systemClock;
   const owned: Array<{ close(): Promise<void> }> = [];
 
@@ -133,6 +139,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
 
     let closing: Promise<void> | null = null;
     const tenants = createTenantDirectory(store);
+    const tokenRevocations = createTokenRevocations(store.tokenRevocations, { ttlMs: config.tokenRevocationCacheMs, clock: { now: () => Date.now() } });
     // Until the default tenant and its knowledge exist the node is not ready (a store that opened
     // late hands over before they are set up).
     let setUp = false;
@@ -158,7 +165,8 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       store,
       knowledge,
       tenants,
-      tokens: await createTokenService(requireJwtSecret(config)),
+      tokens: await createTokenService(requireJwtSecret(config), { revocations: tokenRevocations }),
+      tokenRevocations,
       chats: new ChatService({
         store,
         knowledge,
@@ -171,6 +179,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
         clock,
         metrics,
         ...(stopRelay ? { stopRelay } : {}),
+        modelCalls: createModelCallGate(config, { store, clock, logger, metrics }),
       }),
       eventLog,
       rateLimiter,
@@ -188,9 +197,24 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       // http/request-log.ts.
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: config.bodyLimitBytes,
+      // A request whose headers or body never finish arriving is answered 408 and closed instead
+      // of holding a socket for ever (Fastify's defaults are 0: no limit). Node checks pending
+      // requests every connectionsCheckingInterval, so that is a fraction of the shorter bound.
+      requestTimeout: config.httpRequestTimeoutMs,
+      connectionTimeout: config.httpConnectionTimeoutMs,
+      keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+      http: {
+        headersTimeout: config.httpHeadersTimeoutMs,
+        connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(Math.min(config.httpHeadersTimeoutMs, config.httpRequestTimeoutMs) / 4))),
+      },
       // The same rule as the WebSocket handshake's client address (http/client-address.ts).
       trustProxy: proxyTrustOf(config) ?? false,
-      routerOptions: { ignoreTrailingSlash: true },
+      // Path parameters up to 256 characters reach the routes, whose schemas judge ids (the id
+      // pattern allows 128; the router's default of 100 answered 414 for ids of 101-128).
+      routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+      // Errors raised before any route runs still answer with the typed error body.
+      frameworkErrors: frameworkErrorHandler(metrics),
+      clientErrorHandler: clientErrorHandler(metrics),
       genReqId: (request) => {
         const header = request.headers['x-request-id'];
         return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
@@ -219,13 +243,30 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       ...(redisCheck ? { redisUp: async () => (await redisCheck.check()).ready } : {}),
     });
     // Every node finishes the answers of nodes that died (their lease ran out).
-    const sweeper = new LeaseSweeper({ store, eventLog, nodeId: config.nodeId, logger, intervalMs: config.leaseSweepIntervalMs, clock });
+    // With a log that outlives its process (Redis), a dead node's answer is continued here from
+    // the text its clients hold (continue-answer.ts); the in-process log dies with its node.
+    const continuation = { store, engine, run: (run: ContinuationRun) => services.chats.continueAnswer(run) };
+    const sweeper = new LeaseSweeper({
+      store,
+      eventLog,
+      nodeId: config.nodeId,
+      logger,
+      intervalMs: config.leaseSweepIntervalMs,
+      clock,
+      ...(eventLog.outlivesProcess ? { continueAnswer: (answer, partial, owner) => startContinuation(continuation, answer, partial, owner) } : {}),
+    });
     if (storeIsOpen) sweeper.start();
     else
       ready.then(
         () => closing === null && sweeper.start(),
         () => undefined,
       );
+    // Every node purges the chats past their tenant's retention (idempotent deletes: safe on several).
+    const retention = new RetentionPurge({ store, eventLog, logger, clock, intervalMs: config.retentionSweepIntervalMs });
+    void ready.then(
+      () => closing === null && retention.start(),
+      () => undefined,
+    );
 
     return {
       config,
@@ -248,6 +289,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
           const graceEnds = Date.now() + graceMs;
           services.lifecycle.shuttingDown = true;
           await sweeper.stop();
+          await retention.stop();
           // Stop accepting connections first; open keep-alive requests still finish.
           if (app.server.listening) app.server.close();
           await gateway.closeAll();

@@ -1,5 +1,6 @@
 import type { WidgetTokenResponse } from '@miptech/protocol';
 import type { KeyValueStorage } from './safe-storage.ts';
+import { ChatApiError } from '@miptech/client';
 import { requestJson } from './request-json.ts';
 
 export interface VisitorTokenSourceOptions {
@@ -22,6 +23,8 @@ export interface VisitorTokenSource {
 }
 
 const LAST_TOKEN_KEY = 'visitor_token';
+/** Codes with which POST /api/v1/auth/widget-token refuses a `previous_token`. */
+const RENEWAL_REFUSALS: ReadonlySet<string> = new Set(['invalid_token', 'token_expired', 'token_not_renewable', 'token_revoked', 'tenant_mismatch']);
 
 /**
  * Visitor tokens for the widget. Each call asks `POST /api/v1/auth/widget-token` for a fresh token
@@ -34,9 +37,17 @@ export function createVisitorTokenSource(options: VisitorTokenSourceOptions): Vi
   return {
     async getToken() {
       if (identified) return identified;
-      // A previous token the server cannot verify (too old, other secret) is ignored by the server,
-      // which then starts a new visitor; the session-conflict recovery in the controller follows.
-      return requestToken(options, options.storage.getItem(LAST_TOKEN_KEY));
+      const previous = options.storage.getItem(LAST_TOKEN_KEY);
+      try {
+        return await requestToken(options, previous);
+      } catch (error) {
+        // The server refuses to renew a previous token it cannot verify, that expired beyond the
+        // renewal grace, reached the session's maximum age or was revoked: start a new visitor
+        // (the session-conflict recovery in the controller follows).
+        if (previous === null || !(error instanceof ChatApiError) || !RENEWAL_REFUSALS.has(error.code)) throw error;
+        options.storage.removeItem(LAST_TOKEN_KEY);
+        return requestToken(options, null);
+      }
     },
     identify(token) {
       identified = token && token.trim() !== '' ? token.trim() : null;
@@ -46,17 +57,37 @@ export function createVisitorTokenSource(options: VisitorTokenSourceOptions): Vi
 }
 
 async function requestToken(options: VisitorTokenSourceOptions, previous: string | null): Promise<string> {
-  const body = await requestJson<WidgetTokenResponse>(`${options.apiUrl}/api/v1/auth/widget-token`, {
-    method: 'POST',
-    body: {
-      tenant_id: options.tenantId,
-      ...(options.publishableKey ? { publishable_key: options.publishableKey } : {}),
-      ...(previous ? { previous_token: previous } : {}),
-    },
-    fetch: options.fetch,
-  });
+  let body: WidgetTokenResponse;
+  try {
+    body = await requestJson<WidgetTokenResponse>(`${options.apiUrl}/api/v1/auth/widget-token`, {
+      method: 'POST',
+      body: {
+        tenant_id: options.tenantId,
+        ...(options.publishableKey ? { publishable_key: options.publishableKey } : {}),
+        ...(previous ? { previous_token: previous } : {}),
+      },
+      fetch: options.fetch,
+    });
+  } catch (error) {
+    warnSiteOwner(options, error);
+    throw error;
+  }
   if (typeof body.token !== 'string' || body.token === '') throw new Error('widget-token answered without a token');
   options.storage.setItem(LAST_TOKEN_KEY, body.token);
   return body.token;
 }
 
+
+/**
+ * The visitor only sees "not enabled for this website"; the site owner, looking at the console,
+ * learns which origin to allow and where. The server's message says the same (it names the origin,
+ * not the tenant's other allowed origins: those are the tenant's business, see the server's log).
+ */
+function warnSiteOwner(options: VisitorTokenSourceOptions, error: unknown): void {
+  if (!(error instanceof ChatApiError) || error.code !== 'origin_not_allowed') return;
+  const origin = typeof location === 'object' ? location.origin : '(unknown origin)';
+  console.warn(
+    `[MIPTechChat] this page's origin ${origin} is not an allowed origin of tenant "${options.tenantId}", so the chat cannot start. ` +
+      `Add ${origin} to the tenant's allowed origins (miptech tenant update ${options.tenantId} --add-origin ${origin}, or allowed_origins in the admin API).`,
+  );
+}

@@ -54,10 +54,37 @@ export interface PlatformConfig {
   readonly widgetJwtRequired: boolean;
   readonly wsJwtRequired: boolean;
   readonly widgetTokenTtlSeconds: number;
+  /** How long after its expiry a widget token may still be renewed (keeping its `sub`). */
+  readonly widgetTokenRenewalGraceSeconds: number;
+  /** Longest chain of widget-token renewals, from the first token (`auth_time`). */
+  readonly widgetSessionMaxAgeSeconds: number;
+  /** How long a node reuses a tenant's token revocations before reading them again (other nodes' revocations take up to this long). */
+  readonly tokenRevocationCacheMs: number;
+  /** Admin API requests a minute per secret key (presented key) and per client address. */
+  readonly adminRequestsPerMinutePerKey: number;
+  readonly adminRequestsPerMinutePerAddress: number;
+  /** Node's requestTimeout: the whole request (headers and body) must arrive within it. */
+  readonly httpRequestTimeoutMs: number;
+  /** Node's headersTimeout: the request headers must arrive within it. */
+  readonly httpHeadersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  readonly httpKeepAliveTimeoutMs: number;
+  /** A socket with no traffic at all for this long is closed (Fastify connectionTimeout). */
+  readonly httpConnectionTimeoutMs: number;
   readonly wsJoinTimeoutMs: number;
   readonly wsHeartbeatIntervalMs: number;
   /** Largest WebSocket text frame the gateway processes; larger ones get an error frame. */
   readonly wsMaxFrameBytes: number;
+  /** Largest frame (or unfinished fragmented message) before the join: a join_chat is < 10 KB. */
+  readonly wsJoinMaxFrameBytes: number;
+  /** Open WebSockets from one client address (TRUST_PROXY applied); more are refused with 429. */
+  readonly wsMaxConnectionsPerAddress: number;
+  /** Open WebSockets on this node; more are refused with 429. */
+  readonly wsMaxConnections: number;
+  /** Longest time a message may stay unfinished (fragments or a slow frame) before the socket is closed. */
+  readonly wsPartialFrameTimeoutMs: number;
+  /** Unsent bytes queued for one socket past which the client counts as too slow (closed 1013). */
+  readonly wsMaxBufferedBytes: number;
   /** Largest REST request body. */
   readonly bodyLimitBytes: number;
   readonly shutdownGraceMs: number;
@@ -74,6 +101,16 @@ export interface PlatformConfig {
   readonly answerLeaseMs: number;
   /** How often every node looks for answers whose lease expired (their node died). */
   readonly leaseSweepIntervalMs: number;
+  /** Tokens one visitor may spend per UTC day when its tenant sets no budget; 0: unlimited. */
+  readonly tokenBudgetVisitorDaily: number;
+  /** Tokens one tenant may spend per UTC day when it sets no budget; 0: unlimited. */
+  readonly tokenBudgetTenantDaily: number;
+  /** Model calls of one tenant at once on one node when the tenant sets no cap; 0: no cap. */
+  readonly modelCallsPerTenant: number;
+  /** How long an answer waits for a free model-call slot of its tenant before failing with model_busy. */
+  readonly modelCallWaitMs: number;
+  /** How often each node purges the chats past their tenant's retention (retentionDays). */
+  readonly retentionSweepIntervalMs: number;
   readonly llmProvider: LlmProvider;
   readonly llmBaseUrl: string | null;
   readonly llmApiKey: string | null;
@@ -288,9 +325,23 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     widgetJwtRequired: read.boolean('WIDGET_JWT_REQUIRED', true),
     wsJwtRequired: read.boolean('WS_JWT_REQUIRED', true),
     widgetTokenTtlSeconds: read.integer('WIDGET_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
+    widgetTokenRenewalGraceSeconds: read.integer('WIDGET_TOKEN_RENEWAL_GRACE_SECONDS', 300, 0, 86_400),
+    widgetSessionMaxAgeSeconds: read.integer('WIDGET_SESSION_MAX_AGE_SECONDS', 30 * 86_400, 60, 366 * 86_400),
+    tokenRevocationCacheMs: read.integer('TOKEN_REVOCATION_CACHE_MS', 5_000, 0, 600_000),
+    adminRequestsPerMinutePerKey: read.integer('ADMIN_REQUESTS_PER_MINUTE_PER_KEY', 300, 0, 1_000_000),
+    adminRequestsPerMinutePerAddress: read.integer('ADMIN_REQUESTS_PER_MINUTE_PER_ADDRESS', 600, 0, 1_000_000),
+    httpRequestTimeoutMs: read.integer('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    httpHeadersTimeoutMs: read.integer('HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    httpKeepAliveTimeoutMs: read.integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
+    httpConnectionTimeoutMs: read.integer('HTTP_CONNECTION_TIMEOUT_MS', 120_000, 100, 3_600_000),
     wsJoinTimeoutMs: read.integer('WS_JOIN_TIMEOUT_MS', 10_000, 10, 600_000),
     wsHeartbeatIntervalMs,
     wsMaxFrameBytes: read.integer('WS_MAX_FRAME_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    wsJoinMaxFrameBytes: read.integer('WS_JOIN_MAX_FRAME_BYTES', 16 * 1024, 1024, 1024 * 1024),
+    wsMaxConnectionsPerAddress: read.integer('WS_MAX_CONNECTIONS_PER_ADDRESS', 64, 1, 1_000_000),
+    wsMaxConnections: read.integer('WS_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    wsPartialFrameTimeoutMs: read.integer('WS_PARTIAL_FRAME_TIMEOUT_MS', 10_000, 10, 600_000),
+    wsMaxBufferedBytes: read.integer('WS_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 15_000, 0, 600_000),
     trustProxy: read.trustProxy('TRUST_PROXY'),
@@ -303,6 +354,11 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     // per running answer every lease/3, the sweep one indexed SELECT per node a second.
     answerLeaseMs: read.integer('ANSWER_LEASE_MS', 5_000, 300, 600_000),
     leaseSweepIntervalMs: read.integer('LEASE_SWEEP_INTERVAL_MS', 1_000, 100, 600_000),
+    tokenBudgetVisitorDaily: read.integer('TOKEN_BUDGET_VISITOR_DAILY', 0, 0, 1_000_000_000),
+    tokenBudgetTenantDaily: read.integer('TOKEN_BUDGET_TENANT_DAILY', 0, 0, 1_000_000_000_000),
+    modelCallsPerTenant: read.integer('MODEL_CALLS_PER_TENANT', 0, 0, 100_000),
+    modelCallWaitMs: read.integer('MODEL_CALL_WAIT_MS', 2_000, 0, 600_000),
+    retentionSweepIntervalMs: read.integer('RETENTION_SWEEP_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
     llmProvider,
     llmBaseUrl,
     llmApiKey,
@@ -322,6 +378,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
   }
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(config.defaultTenantId)) {
     read.problems.push('DEFAULT_TENANT_ID must be 1-64 letters, digits, "-" or "_"');
+  }
+  if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
+    read.problems.push('HTTP_HEADERS_TIMEOUT_MS must not be greater than HTTP_REQUEST_TIMEOUT_MS');
   }
   if (config.metricsToken !== null && !/^[\x21-\x7e]{16,512}$/.test(config.metricsToken)) {
     read.problems.push('METRICS_TOKEN must be 16-512 printable characters without spaces');

@@ -12,8 +12,9 @@
  * A relative MIPTECH_DATA_DIR/DATA_DIR is taken from the working directory: it was set on purpose.
  * docs/configuration.md documents the rule.
  */
+import { chmodSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 export const DATA_DIR_VARIABLE = 'MIPTECH_DATA_DIR';
 /** The earlier name of MIPTECH_DATA_DIR, still read. */
@@ -31,4 +32,18 @@ export function resolveDataDir(env: Readonly<Record<string, string | undefined>>
   const xdg = nonEmpty(env.XDG_DATA_HOME);
   if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, 'miptech');
   return join(nonEmpty(env.HOME) ?? homedir(), '.local', 'share', 'miptech');
+}
+
+/**
+ * Creates `dir` (and missing parents) readable by its owner only (0700): it holds the database
+ * and the signing secret. A directory that already exists is left as the operator set it up.
+ */
+export function ensurePrivateDirectory(dir: string): void {
+  const firstCreated = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // The mode given to mkdirSync is filtered through the umask; set it on what was created here.
+  if (firstCreated === undefined) return;
+  for (let created = resolve(dir); ; created = dirname(created)) {
+    chmodSync(created, 0o700);
+    if (created === resolve(firstCreated) || dirname(created) === created) break;
+  }
 }

@@ -6,11 +6,11 @@
  * when it is missing).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlatformConfig } from './config.ts';
 import { ConfigError } from './config-error.ts';
-import { DATA_DIR_VARIABLE } from './data-directory.ts';
+import { DATA_DIR_VARIABLE, ensurePrivateDirectory } from './data-directory.ts';
 
 /** HS256 needs a 256-bit key. */
 export const MIN_JWT_SECRET_LENGTH = 32;
@@ -40,7 +40,7 @@ export function readJwtSecretFile(file: string): string | null {
 
 /** Writes a new random secret to `file` (mode 0600) unless one exists; returns the secret in the file. */
 function createJwtSecretFile(file: string, dataDir: string): string {
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDirectory(dataDir);
   const secret = randomBytes(48).toString('base64url');
   try {
     // 'wx' fails if another process created the file meanwhile; then theirs is the one.
@@ -81,4 +81,19 @@ function requireJwtSecretConfig(config: PlatformConfig): ConfigWithJwtSecret {
 /** The signing secret; a ConfigError saying how to get one when there is none yet. */
 export function requireJwtSecret(config: PlatformConfig): string {
   return requireJwtSecretConfig(config).jwtSecret;
+}
+
+/**
+ * The secret file's problem worth a warning at start: readable or writable by other users than
+ * its owner (anyone who can read it can sign tokens for every tenant). Null when it is private,
+ * when the secret comes from JWT_SECRET, or on a system without POSIX modes.
+ */
+export function jwtSecretFileExposure(config: PlatformConfig): { file: string; mode: string } | null {
+  if (config.jwtSecretSource !== 'file' || config.jwtSecretFile === null || process.platform === 'win32') return null;
+  try {
+    const mode = statSync(config.jwtSecretFile).mode & 0o777;
+    return (mode & 0o077) === 0 ? null : { file: config.jwtSecretFile, mode: `0${mode.toString(8)}` };
+  } catch {
+    return null;
+  }
 }

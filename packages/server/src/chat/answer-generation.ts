@@ -8,7 +8,7 @@
  * when a lease sweeper took the answer over (this node was slow), the sweeper's end is the only one.
  */
 import { ERROR_CODES, type ErrorCode, type MessageStatus, type Source } from '@miptech/protocol';
-import type { AnswerEngine, ConversationTurn } from '../engines/answer-engine.ts';
+import { CannotContinueError, type AnswerEngine, type ConversationTurn } from '../engines/answer-engine.ts';
 import { passageToSource } from '../engines/cited-sources.ts';
 import { estimateTokens } from '../engines/estimate-tokens.ts';
 import { isAppError } from '../base/errors.ts';
@@ -20,6 +20,7 @@ import type { PlatformMetrics } from '../observability/platform-metrics.ts';
 import type { MessageRecord, Store, TenantRecord } from '../store/store.ts';
 import { systemClock, type Clock } from '../base/clock.ts';
 import { publishAnswerEnd } from './answer-end.ts';
+import type { ModelCallAdmission, ModelCallGate } from './model-call-gate.ts';
 
 /** Why an answer was aborted: the visitor stopped it, the node is shutting down, or a lease sweeper took it over. */
 export type AbortReason = 'stop' | 'shutdown' | 'lease-lost';
@@ -37,6 +38,8 @@ export interface GenerationDeps {
   metrics?: PlatformMetrics;
   /** Times the lease renewal and its expiry. @default systemClock */
   clock?: Clock;
+  /** Cost control before each model call (token budgets, the tenant's cap on calls at once). */
+  modelCalls?: ModelCallGate;
 }
 
 export interface GenerationInput {
@@ -52,6 +55,14 @@ export interface GenerationInput {
    * its row is not stored yet.
    */
   onEnding?: () => void;
+  /** The chat's visitor (its sub), whose daily token budget the answer counts against. */
+  visitorId?: string | null;
+  /**
+   * Set when this node continues an answer whose node died (chat/continue-answer.ts): the text the
+   * clients already hold and the index of the next chunk. The answer goes on from there, its first
+   * new chunk marked `continued`; processing and response_start were sent by the first node.
+   */
+  continuation?: { content: string; nextChunkIndex: number };
 }
 
 const HISTORY_TURNS = 10;
@@ -65,15 +76,33 @@ function failureCode(error: unknown): ErrorCode {
 
 export async function generateAnswer(deps: GenerationDeps, input: GenerationInput): Promise<void> {
   const { store, knowledge, engine, eventLog, logger } = deps;
-  const { tenant, chatId, userMessage, assistant, controller } = input;
+  const { tenant, chatId, userMessage, assistant, controller, continuation } = input;
   const tenantId = tenant.id;
   const messageId = assistant.id;
-  const startedAt = Date.now();
+  // A continued answer's response time counts from its start on the node that died.
+  const startedAt = continuation ? Date.parse(assistant.createdAt) : Date.now();
   const emit = (event: Exclude<ChatEventBody, { type: 'response_complete' | 'error' }>) => eventLog.append({ tenantId, chatId, messageId, ...event });
 
   let generationOver = false;
   const clock = deps.clock ?? systemClock;
-  const holdLease = () => store.messages.renewLease(tenantId, messageId, new Date(clock.now() + deps.leaseMs).toISOString(), deps.nodeId);
+  /** When the lease was last renewed (asked): from then it holds for leaseMs. */
+  let renewedAt = clock.now();
+  const holdLease = async (): Promise<boolean> => {
+    const asked = clock.now();
+    const held = await store.messages.renewLease(tenantId, messageId, new Date(asked + deps.leaseMs).toISOString(), deps.nodeId);
+    if (held) renewedAt = asked;
+    return held;
+  };
+  /** holdLease, counting a failure or no answer within a third of the lease as held. */
+  const leaseStillHeld = async (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const noAnswer = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(50, deps.leaseMs / 3))));
+    try {
+      return await Promise.race([holdLease().catch(() => true), noAnswer]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const lease = clock.setInterval(() => {
     holdLease()
       .then((held) => {
@@ -88,8 +117,8 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   }, Math.max(50, Math.floor(deps.leaseMs / 3)));
   lease.unref();
 
-  let content = '';
-  let chunkIndex = 0;
+  let content = continuation?.content ?? '';
+  let chunkIndex = continuation?.nextChunkIndex ?? 0;
   let sources: Source[] | null = null;
   let passages: Passage[] = [];
   let model: string = engine.modelFor?.(tenant) ?? engine.name;
@@ -100,16 +129,30 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   let errorMessage = '';
   /** Seconds the engine's provider asked to wait (ai_rate_limited), passed on in the error frame. */
   let retryAfter: number | undefined;
+  /** Set once cost control let the model call through: its tokens are counted. */
+  let admission: ModelCallAdmission | undefined;
 
   const sendChunk = async (text: string) => {
+    // A node that stalled (a long GC pause, a blocked event loop) past most of its lease may have
+    // lost the answer to a sweeper that continues it: it confirms the lease before sending more,
+    // so no chunk of this node follows the text the other node continues from. A database that
+    // fails or does not answer within a third of the lease holds nothing back (no sweeper can
+    // claim through it either); the end's own check still decides who ends the answer.
+    if (clock.now() - renewedAt >= (deps.leaseMs * 2) / 3 && !controller.signal.aborted && !(await leaseStillHeld())) {
+      logger.warn({ tenantId, chatId, messageId }, 'answer taken over by a lease sweeper while this node stalled; stopping its generation');
+      controller.abort('lease-lost' satisfies AbortReason);
+      return;
+    }
     if (chunkIndex === 0) deps.metrics?.answerFirstChunk(Date.now() - startedAt);
     content += text;
-    await emit({ type: 'response_chunk', data: { message_id: messageId, chat_id: chatId, content: text, chunk_index: chunkIndex } });
+    // The first chunk of a continuation says so: the answer went on on another node.
+    const continued = continuation !== undefined && chunkIndex === continuation.nextChunkIndex ? { continued: true as const } : {};
+    await emit({ type: 'response_chunk', data: { message_id: messageId, chat_id: chatId, content: text, chunk_index: chunkIndex, ...continued } });
     chunkIndex += 1;
   };
 
   try {
-    await emit({ type: 'processing', data: { message_id: messageId, user_message_id: userMessage.id, chat_id: chatId } });
+    if (!continuation) await emit({ type: 'processing', data: { message_id: messageId, user_message_id: userMessage.id, chat_id: chatId } });
     const [found, recent] = await Promise.all([
       knowledge.search(tenantId, userMessage.content, { limit: RETRIEVAL_LIMIT }).catch((error: unknown) => {
         logger.warn({ err: error, tenantId }, 'knowledge search failed; answering without passages');
@@ -123,8 +166,17 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
       .slice(-HISTORY_TURNS)
       .map((message) => ({ role: message.role, content: message.content }));
 
-    await emit({ type: 'response_start', data: { message_id: messageId, user_message_id: userMessage.id, chat_id: chatId } });
-    const stream = engine.stream({ tenant, chatId, question: userMessage.content, history, passages, signal: controller.signal });
+    if (!continuation) await emit({ type: 'response_start', data: { message_id: messageId, user_message_id: userMessage.id, chat_id: chatId } });
+    admission = await deps.modelCalls?.admit(tenant, input.visitorId ?? null, controller.signal);
+    const stream = engine.stream({
+      tenant,
+      chatId,
+      question: userMessage.content,
+      history,
+      passages,
+      signal: controller.signal,
+      ...(continuation ? { continueFrom: continuation.content } : {}),
+    });
     for await (const part of stream) {
       if (controller.signal.aborted) break;
       if (part.type === 'text') {
@@ -140,7 +192,13 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
     if (controller.signal.aborted) throw controller.signal.reason ?? new Error('aborted');
     if (content === '') await sendChunk(EMPTY_ANSWER);
   } catch (error) {
-    if (controller.signal.aborted) {
+    if (error instanceof CannotContinueError && !controller.signal.aborted) {
+      // The continuation was impossible: the answer ends as it would have without one.
+      status = 'interrupted';
+      errorCode = 'generation_interrupted';
+      errorMessage = ERROR_CODES.generation_interrupted.message;
+      logger.info({ tenantId, chatId, messageId, reason: error.message }, 'answer not continued; ending it as interrupted');
+    } else if (controller.signal.aborted) {
       status = controller.signal.reason === 'stop' ? 'stopped' : 'interrupted';
       if (status === 'interrupted') {
         errorCode = 'generation_interrupted';
@@ -159,11 +217,13 @@ export async function generateAnswer(deps: GenerationDeps, input: GenerationInpu
   } finally {
     generationOver = true;
     clock.clearInterval(lease);
+    admission?.release();
   }
 
   const finalSources = sources ?? passages.map(passageToSource);
   const prompt = promptTokens ?? estimateTokens(userMessage.content) + passages.reduce((sum, p) => sum + estimateTokens(p.text), 0);
   const completion = completionTokens ?? estimateTokens(content);
+  if (admission) await admission.record(prompt + completion);
   const responseTimeMs = Date.now() - startedAt;
   deps.metrics?.answerEnded(status, responseTimeMs, errorCode);
 

@@ -18,9 +18,11 @@ import type { RateLimiter } from '../backend/rate-limit/rate-limiter.ts';
 import type { ChatRecord, MessageRecord, Store, TenantRecord } from '../store/store.ts';
 import { generateAnswer, type AbortReason, type GenerationDeps } from './answer-generation.ts';
 import { publishAnswerEnd } from './answer-end.ts';
+import type { ContinuationRun } from './continue-answer.ts';
 import type { StopRelay, StopRequest } from '../backend/stop-relay.ts';
 import type { PlatformMetrics } from '../observability/platform-metrics.ts';
 import { systemClock, type Clock } from '../base/clock.ts';
+import type { ModelCallGate } from './model-call-gate.ts';
 
 export interface ChatServiceDeps {
   store: Store;
@@ -38,6 +40,8 @@ export interface ChatServiceDeps {
   metrics?: PlatformMetrics;
   /** Times answer leases. @default systemClock */
   clock?: Clock;
+  /** Cost control before each model call (token budgets, the tenant's cap on calls at once). */
+  modelCalls?: ModelCallGate;
 }
 
 export interface CreateChatRequest {
@@ -98,6 +102,7 @@ export class ChatService {
       leaseMs: deps.leaseMs ?? 30_000,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       clock: deps.clock ?? systemClock,
+      ...(deps.modelCalls ? { modelCalls: deps.modelCalls } : {}),
     };
     deps.stopRelay?.onStop((stop) => this.stopLocally(stop));
   }
@@ -184,7 +189,7 @@ export class ChatService {
       if (answer) this.forget(answer);
       throw error;
     }
-    if (answer) void this.startAnswer(tenant, chat.id, message, duplicate, answer);
+    if (answer) void this.startAnswer(tenant, chat.id, message, duplicate, answer, chat.visitorId);
     return { message, duplicate };
   }
 
@@ -300,6 +305,30 @@ export class ChatService {
     });
   }
 
+  /**
+   * Continues on this node an answer whose node died (the lease sweeper claimed it, see
+   * continue-answer.ts), tracked like the answers started here so a stop and a drain reach it.
+   */
+  continueAnswer(run: ContinuationRun): void {
+    const { tenant, chatId, userMessage, assistant, continuation } = run;
+    const answer = this.track(tenant.id, chatId, userMessage.id);
+    answer.assistantId = assistant.id;
+    this.running.set(assistant.id, answer);
+    const { controller } = answer;
+    // As for an answer started here: a next message waits until this one is stored (answersStored).
+    const chatKey = `${tenant.id} ${chatId}`;
+    const onEnding = () => this.ending.set(chatKey, (this.ending.get(chatKey) ?? new Set()).add(answer.done));
+    answer.done = generateAnswer({ ...this.generation, nodeId: run.leaseOwner }, { tenant, chatId, userMessage, assistant, controller, continuation, onEnding, visitorId: run.visitorId })
+      .catch((error: unknown) => this.deps.logger.error({ err: error, chatId }, 'answer continuation crashed'))
+      .finally(() => {
+        this.running.delete(assistant.id);
+        this.forget(answer);
+        const set = this.ending.get(chatKey);
+        set?.delete(answer.done);
+        if (set?.size === 0) this.ending.delete(chatKey);
+      });
+  }
+
   /** Starts tracking the answer to a committed user message (see TrackedAnswer). */
   private track(tenantId: string, chatId: string, userMessageId: string): TrackedAnswer {
     const answer: TrackedAnswer = {
@@ -314,7 +343,22 @@ export class ChatService {
     return answer;
   }
 
-  private async startAnswer(tenant: TenantRecord, chatId: string, userMessage: MessageRecord, duplicate: boolean, answer: TrackedAnswer): Promise<void> {
+  /**
+   * Throws budget_exceeded when the chat's visitor or its tenant has spent the day's token budget:
+   * what REST checks before committing a message, so the caller gets 429 with Retry-After.
+   */
+  async checkBudget(tenant: TenantRecord, chat: ChatRecord): Promise<void> {
+    await this.deps.modelCalls?.checkBudget(tenant, chat.visitorId);
+  }
+
+  private async startAnswer(
+    tenant: TenantRecord,
+    chatId: string,
+    userMessage: MessageRecord,
+    duplicate: boolean,
+    answer: TrackedAnswer,
+    visitorId: string | null = null,
+  ): Promise<void> {
     const { store, logger } = this.deps;
     try {
       // A resend is answered only when its first answer never started (e.g. the node died in between).
@@ -339,7 +383,7 @@ export class ChatService {
       // Stopped before it started: generateAnswer runs with the aborted signal and ends it as
       // `stopped` with no content (processing, response_start, response_complete, as for any
       // answer; the engines return at once on an aborted signal, no provider request is made).
-      answer.done = generateAnswer(this.generation, { tenant, chatId, userMessage, assistant, controller, onEnding })
+      answer.done = generateAnswer(this.generation, { tenant, chatId, userMessage, assistant, controller, onEnding, visitorId })
         .catch((error: unknown) => logger.error({ err: error, chatId }, 'answer generation crashed'))
         .finally(() => {
           this.running.delete(assistant.id);

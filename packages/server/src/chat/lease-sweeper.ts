@@ -1,8 +1,10 @@
 /**
  * Finishes answers whose node died. A node generating an answer renews the lease on its
  * `streaming` row; when the node is killed the lease runs out. Every node runs this sweeper: it
- * finds expired streaming rows, takes each over with a conditional update (so of several sweepers
- * exactly one finishes it), stores it as `interrupted` with the text produced so far, and publishes
+ * finds expired streaming rows and takes each over with a conditional update (so of several
+ * sweepers exactly one gets it). When it can, it continues the answer on this node from the text
+ * already sent (`continueAnswer`, see continue-answer.ts): the visitor sees one answer that goes
+ * on. Otherwise it stores it as `interrupted` with the text produced so far, and publishes
  * `error {code: generation_interrupted}` and the terminal `response_complete`, so no client waits
  * for ever and a client that reloads history sees what the visitor saw.
  *
@@ -19,6 +21,7 @@ import type { MessageRecord, Store } from '../store/store.ts';
 import type { Logger } from '../base/logger.ts';
 import { systemClock, type Clock, type ClockTimer } from '../base/clock.ts';
 import { publishAnswerEnd } from './answer-end.ts';
+import { rebuildPartialAnswer, type PartialAnswer } from './continue-answer.ts';
 
 export interface LeaseSweeperOptions {
   store: Store;
@@ -34,6 +37,12 @@ export interface LeaseSweeperOptions {
   claimMs?: number;
   /** When a lease counts as expired, and the sweep timer. @default systemClock */
   clock?: Clock;
+  /**
+   * Continues a claimed answer on this node from the text its clients hold (the lease is claimed
+   * as `leaseOwner`); resolves 'started' when it does, anything else to end it as interrupted.
+   * Given only with an event log that outlives its process. Absent: answers end as interrupted.
+   */
+  continueAnswer?: (answer: MessageRecord, partial: PartialAnswer, leaseOwner: string) => Promise<string>;
 }
 
 export interface SweepOutcome {
@@ -41,12 +50,16 @@ export interface SweepOutcome {
   found: number;
   /** Finished by this node as interrupted (with events published). */
   interrupted: number;
+  /** Being continued on this node (their generation runs on after the sweep). */
+  continued: number;
   /** Found a terminal event already published (the node died between publishing and storing): stored only. */
   recovered: number;
 }
 
 interface RecoveredAnswer {
   content: string;
+  /** The exact text sent and the next chunk index, when the log proves them (a continuation can start there). */
+  partial: PartialAnswer | null;
   /** A response_complete of this message already in the log. */
   terminal: ChatEventOf<'response_complete'> | null;
 }
@@ -106,18 +119,20 @@ export class LeaseSweeper {
     const { store } = this.options;
     const now = new Date(this.clock.now());
     const expired = await store.messages.findExpiredStreaming(now.toISOString(), this.batchSize);
-    const outcome: SweepOutcome = { found: expired.length, interrupted: 0, recovered: 0 };
+    const outcome: SweepOutcome = { found: expired.length, interrupted: 0, continued: 0, recovered: 0 };
     for (const candidate of expired) {
       if (this.stopped) break;
       try {
+        const leaseOwner = `sweeper:${this.options.nodeId}`;
         const claimed = await store.messages.claimExpiredStreaming(candidate.tenantId, candidate.id, {
           now: now.toISOString(),
-          leaseOwner: `sweeper:${this.options.nodeId}`,
+          leaseOwner,
           leaseExpiresAt: new Date(this.clock.now() + this.claimMs).toISOString(),
         });
         if (!claimed) continue;
-        const result = await this.finish(claimed);
+        const result = await this.finish(claimed, leaseOwner);
         if (result === 'interrupted') outcome.interrupted += 1;
+        else if (result === 'continued') outcome.continued += 1;
         else if (result === 'recovered') outcome.recovered += 1;
       } catch (error) {
         // The claim expires and a later sweep (here or on another node) tries again.
@@ -130,7 +145,7 @@ export class LeaseSweeper {
     return outcome;
   }
 
-  private async finish(message: MessageRecord): Promise<'interrupted' | 'recovered' | 'lost-race'> {
+  private async finish(message: MessageRecord, leaseOwner: string): Promise<'interrupted' | 'continued' | 'recovered' | 'lost-race'> {
     const { store, eventLog, logger } = this.options;
     const recovered = await this.recover(message);
 
@@ -148,6 +163,21 @@ export class LeaseSweeper {
         responseTimeMs: numberOrNull(data.response_time_ms),
       });
       return 'recovered';
+    }
+
+    if (this.options.continueAnswer && recovered.partial) {
+      const started = await this.options.continueAnswer(message, recovered.partial, leaseOwner).catch((error: unknown) => {
+        logger?.warn({ err: (error as Error).message, messageId: message.id }, 'could not continue an answer; ending it as interrupted');
+        return 'failed';
+      });
+      if (started === 'started') {
+        logger?.info(
+          { tenantId: message.tenantId, chatId: message.chatId, messageId: message.id, previousOwner: message.leaseOwner, chars: recovered.partial.content.length },
+          'answer continued: its node stopped renewing the lease',
+        );
+        return 'continued';
+      }
+      logger?.info({ messageId: message.id, reason: started }, 'answer not continued');
     }
 
     const responseTimeMs = Math.max(0, Date.now() - Date.parse(message.createdAt));
@@ -201,17 +231,9 @@ export class LeaseSweeper {
     }
     const own = events.filter((event) => event.messageId === message.id);
     const terminal = own.find((event): event is ChatEventOf<'response_complete'> => event.type === 'response_complete') ?? null;
-    const chunks = new Map<number, string>();
-    for (const event of own) {
-      if (event.type !== 'response_chunk') continue;
-      const index = event.data.chunk_index;
-      const content = event.data.content;
-      if (typeof index === 'number' && typeof content === 'string' && !chunks.has(index)) chunks.set(index, content);
-    }
-    if (!chunks.has(0)) return { content: message.content, terminal };
-    let content = '';
-    for (let index = 0; chunks.has(index); index += 1) content += chunks.get(index);
-    return { content, terminal };
+    const rebuilt = rebuildPartialAnswer(own, message.id);
+    if (!rebuilt.hasFirstChunk) return { content: message.content, partial: rebuilt.partial, terminal };
+    return { content: rebuilt.content, partial: rebuilt.partial, terminal };
   }
 }
 

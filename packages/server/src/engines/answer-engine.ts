@@ -22,6 +22,12 @@ export interface AnswerRequest {
   passages: Passage[];
   /** Aborted when the visitor stops the answer or the server gives up on it. */
   signal: AbortSignal;
+  /**
+   * The text of this answer already sent to the visitor by a node that died while generating it
+   * (see chat/continue-answer.ts). The engine yields only what follows it, never the text again;
+   * only engines with `canContinue` are given it.
+   */
+  continueFrom?: string;
 }
 
 export type AnswerPart =
@@ -39,8 +45,25 @@ export interface AnswerEngine {
    */
   modelFor?(tenant: TenantRecord): string;
   /**
+   * True when the engine honours `AnswerRequest.continueFrom`. Without it, an answer whose node
+   * died ends as interrupted instead of being continued by another node.
+   */
+  readonly canContinue?: boolean;
+  /**
    * Streams one answer. Throws an AppError with an `ai_*` code on provider failure (the chat
    * service keeps any text already streamed and sends the terminal event).
    */
   stream(request: AnswerRequest): AsyncIterable<AnswerPart>;
+}
+
+/**
+ * Thrown by an engine asked to continue an answer it cannot continue faithfully (e.g. the text it
+ * would produce now does not begin with the text already sent). The answer then ends as
+ * interrupted with the text already sent, as when no continuation is attempted.
+ */
+export class CannotContinueError extends Error {
+  constructor(reason: string) {
+    super(`cannot continue the answer: ${reason}`);
+    this.name = 'CannotContinueError';
+  }
 }

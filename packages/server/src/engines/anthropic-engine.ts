@@ -51,7 +51,10 @@ function anthropicProtocol(options: AnthropicEngineOptions): ProviderProtocol {
         model: settings.model,
         max_tokens: settings.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
         system: prompt.system,
-        messages: prompt.messages,
+        // A continuation is an assistant prefill: the model goes on from the partial answer. The
+        // API rejects a final assistant turn ending in whitespace; llm-engine.ts drops the
+        // whitespace the model then repeats at the start of its text.
+        messages: prompt.continueFrom ? [...prompt.messages, { role: 'assistant', content: prompt.continueFrom.trimEnd() }] : prompt.messages,
         stream: true,
         ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
       },

@@ -5,7 +5,7 @@
  * streaming behaviour as with a real model.
  */
 import type { Source } from '@miptech/protocol';
-import type { AnswerEngine, AnswerPart, AnswerRequest } from './answer-engine.ts';
+import { CannotContinueError, type AnswerEngine, type AnswerPart, type AnswerRequest } from './answer-engine.ts';
 import { composeExtractiveAnswer, type ComposeOptions } from './compose-extractive-answer.ts';
 import { estimateTokens } from './estimate-tokens.ts';
 import { detectSmallTalk, smallTalkReply } from './small-talk.ts';
@@ -82,7 +82,15 @@ export function createExtractiveEngine(options: ExtractiveEngineOptions = {}): A
       }
     }
 
-    for (const chunk of splitIntoWordChunks(text)) {
+    // Continuing an answer a dead node began: the same question and passages give the same text,
+    // so what is left of it is what follows the text already sent. Anything else (the knowledge
+    // changed in between) cannot be continued without the visitor seeing two different answers.
+    let remaining = text;
+    if (request.continueFrom !== undefined) {
+      if (!text.startsWith(request.continueFrom)) throw new CannotContinueError('the regenerated answer does not begin with the text already sent');
+      remaining = text.slice(request.continueFrom.length);
+    }
+    for (const chunk of splitIntoWordChunks(remaining)) {
       await pause(chunkDelayMs, request.signal);
       if (request.signal.aborted) return;
       yield { type: 'text', text: chunk };
@@ -98,5 +106,5 @@ export function createExtractiveEngine(options: ExtractiveEngineOptions = {}): A
     };
   }
 
-  return { name: EXTRACTIVE_MODEL, modelFor: () => EXTRACTIVE_MODEL, stream };
+  return { name: EXTRACTIVE_MODEL, modelFor: () => EXTRACTIVE_MODEL, canContinue: true, stream };
 }

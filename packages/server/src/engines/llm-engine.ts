@@ -59,6 +59,8 @@ export function createLlmEngine(protocol: ProviderProtocol, options: LlmEngineOp
   return {
     name: protocol.name,
     modelFor: (tenant) => modelFor(tenant, options),
+    // Both protocols send the partial answer for the model to go on from (see prompt-builder.ts).
+    canContinue: true,
     stream: (request) => streamLlmAnswer(protocol, options, request),
   };
 }
@@ -126,11 +128,14 @@ async function* streamLlmAnswer(
           if (part.type === 'text') {
             // Events parsed from the same network chunk can still be queued after a stop.
             if (signal.aborted) return;
-            if (part.text.length === 0) continue;
-            answer += part.text;
+            // A continuation's prefix was sent without its trailing whitespace (Anthropic requires
+            // it); the model's text then starts with that whitespace again.
+            const text = answer.length === 0 && /\s$/.test(request.continueFrom ?? '') ? part.text.trimStart() : part.text;
+            if (text.length === 0) continue;
+            answer += text;
             // The timeout measures the provider, not a consumer that is slow to take the text.
             upstream.pauseTimer();
-            yield { type: 'text', text: part.text };
+            yield { type: 'text', text };
             upstream.restartTimer();
           } else if (part.type === 'model') model = part.model;
           else if (part.type === 'usage') {
@@ -162,7 +167,8 @@ async function* streamLlmAnswer(
   }
   if (signal.aborted) return;
 
-  yield { type: 'sources', sources: citedSources(answer, prompt.passages) };
+  // A continued answer's citations include those in the part already sent.
+  yield { type: 'sources', sources: citedSources(`${request.continueFrom ?? ''}${answer}`, prompt.passages) };
   yield {
     type: 'usage',
     model,

@@ -2,7 +2,8 @@
  * Answers through any OpenAI-compatible Chat Completions endpoint with `stream: true`: OpenAI,
  * Azure-style gateways, vLLM, Ollama, llama.cpp server, LM Studio.
  */
-import type { AnswerEngine } from './answer-engine.ts';
+import type { AnswerEngine, ConversationTurn } from './answer-engine.ts';
+import { CONTINUE_INSTRUCTION, type BuiltPrompt } from './prompt-builder.ts';
 import { endpointUrl } from './endpoint-url.ts';
 import { parseEventJson } from './parse-event-json.ts';
 import type { ProviderEvent, ProviderProtocol } from './provider-protocol.ts';
@@ -54,7 +55,7 @@ function openAiProtocol(options: OpenAiCompatibleEngineOptions): ProviderProtoco
       headers,
       body: {
         model: settings.model,
-        messages: [{ role: 'system', content: prompt.system }, ...prompt.messages],
+        messages: [{ role: 'system', content: prompt.system }, ...prompt.messages, ...continuation(prompt)],
         stream: true,
         ...(streamOptions ? { stream_options: { include_usage: true } } : {}),
         ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
@@ -111,4 +112,17 @@ function readChunk(event: ServerSentEvent): ProviderEvent[] {
     });
   }
   return parts;
+}
+
+/**
+ * A continuation as the OpenAI-compatible servers all understand it: the partial answer as the
+ * assistant's turn, then the instruction to go on. A trailing assistant turn alone is continued
+ * only by some servers (vLLM's continue_final_message, DeepSeek's prefix); others start a new answer.
+ */
+function continuation(prompt: BuiltPrompt): ConversationTurn[] {
+  if (!prompt.continueFrom) return [];
+  return [
+    { role: 'assistant', content: prompt.continueFrom },
+    { role: 'user', content: CONTINUE_INSTRUCTION },
+  ];
 }

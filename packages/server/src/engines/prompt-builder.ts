@@ -33,7 +33,16 @@ export interface BuiltPrompt {
   passages: Passage[];
   /** Estimated prompt tokens, used for usage when the provider reports none. */
   estimatedTokens: number;
+  /**
+   * The beginning of the answer already sent (AnswerRequest.continueFrom): each provider protocol
+   * adds it after `messages` as the answer to continue, in the form its API understands.
+   */
+  continueFrom?: string;
 }
+
+/** Asked of providers without an assistant prefill after the partial answer (OpenAI-compatible). */
+export const CONTINUE_INSTRUCTION =
+  'Your previous answer was cut off. Continue it exactly where it stopped, starting with the very next word: do not repeat any of it and do not mention the interruption.';
 
 export const DEFAULT_PROMPT_TOKEN_BUDGET = 6000;
 /** Chat APIs wrap every message in a few tokens of role and separator markup. */
@@ -53,7 +62,7 @@ export function defaultSystemPrompt(assistantName: string): string {
 
 /** Builds the prompt for `request` within the token budget. */
 export function buildPrompt(
-  request: Pick<AnswerRequest, 'tenant' | 'question' | 'history' | 'passages'>,
+  request: Pick<AnswerRequest, 'tenant' | 'question' | 'history' | 'passages' | 'continueFrom'>,
   options: PromptOptions = {},
 ): BuiltPrompt {
   const budget = options.tokenBudget ?? DEFAULT_PROMPT_TOKEN_BUDGET;
@@ -91,6 +100,11 @@ export function buildPrompt(
   }
 
   const messages = normaliseTurns([...kept, { role: 'user', content: question }]);
+  if (request.continueFrom) {
+    // Always sent whole (the model must see where it stopped), beyond the budget if need be.
+    used += estimateTokens(request.continueFrom) + estimateTokens(CONTINUE_INSTRUCTION) + 2 * TOKENS_PER_MESSAGE;
+    return { system, messages, passages, estimatedTokens: used, continueFrom: request.continueFrom };
+  }
   return { system, messages, passages, estimatedTokens: used };
 }
 

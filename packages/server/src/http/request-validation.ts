@@ -7,7 +7,7 @@
  * where a string belongs is reported, never turned into "123". Every problem is reported
  * (allErrors), one per field, so a client fixes a request in one round.
  */
-import { Ajv, type ErrorObject, type Options } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import type { FastifyInstance, FastifySchema, FastifySchemaCompiler } from 'fastify';
 import type { ValidationDetail } from '@miptech/protocol';
 import { AppError } from '../base/errors.ts';
@@ -81,6 +81,65 @@ export function validationError(detail: ValidationDetail[]): AppError {
   return new AppError('validation_error', detail.map((problem) => `${problem.loc.join('.')}: ${problem.msg}`).join('; '), { detail });
 }
 
+/** A value still to look at; it knows its parent, so a path is written out only for the value found. */
+interface Entry {
+  item: unknown;
+  key: string;
+  parent: Entry | null;
+}
+
+/**
+ * Where in `value` the first value `bad` says yes to is (an Ajv instance path), or null. Iterative:
+ * a body nested thousands of levels deep is refused later, with its own detail (json-object-limits.ts).
+ */
+function findPath(value: unknown, bad: (item: unknown) => boolean): string | null {
+  const pending: Entry[] = [{ item: value, key: '', parent: null }];
+  while (pending.length > 0) {
+    const entry = pending.pop()!;
+    if (bad(entry.item)) {
+      const keys: string[] = [];
+      for (let at: Entry | null = entry; at?.parent; at = at.parent) keys.unshift(at.key);
+      // JSON Pointer escapes, as Ajv writes instance paths (validationDetail reads them back).
+      return keys.map((key) => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+    }
+    if (entry.item !== null && typeof entry.item === 'object') {
+      for (const [key, child] of Object.entries(entry.item)) pending.push({ item: child, key, parent: entry });
+    }
+  }
+  return null;
+}
+
+/**
+ * Values a schema lets through that the platform cannot take (both found by the adversarial suite):
+ * - a number that is not finite: Ajv coerces a query value like `1e309` to Infinity and lets it
+ *   pass `integer` and `maximum` (it reached the database as a LIMIT: a 500);
+ * - a string with a NUL character, which a PostgreSQL text column cannot hold (the insert failed:
+ *   a 500 on PostgreSQL only).
+ */
+const UNACCEPTABLE: ReadonlyArray<{ bad: (value: unknown) => boolean; keyword: string; params: Record<string, unknown>; message: string }> = [
+  { bad: (value) => typeof value === 'number' && !Number.isFinite(value), keyword: 'type', params: { type: 'number' }, message: 'must be a finite number' },
+  { bad: (value) => typeof value === 'string' && value.includes('\u0000'), keyword: 'characters', params: {}, message: 'Must not contain NUL characters' },
+];
+
+function refuseUnacceptable(validate: ValidateFunction): ValidateFunction {
+  const checked = ((data: unknown) => {
+    if (!validate(data)) {
+      checked.errors = validate.errors;
+      return false;
+    }
+    for (const { bad, keyword, params, message } of UNACCEPTABLE) {
+      const path = findPath(data, bad);
+      if (path !== null) {
+        checked.errors = [{ keyword, instancePath: path, schemaPath: `#/${keyword}`, params, message }];
+        return false;
+      }
+    }
+    checked.errors = null;
+    return true;
+  }) as ValidateFunction;
+  return checked;
+}
+
 /**
  * Installs the validators and the error formatter on the root instance (before any route).
  * A route whose path parameter does not match its pattern (an id that cannot exist) answers its
@@ -90,7 +149,7 @@ export function registerRequestValidation(app: FastifyInstance): void {
   const textParts = new Ajv({ ...COMMON_OPTIONS, coerceTypes: 'array' });
   const jsonBody = new Ajv({ ...COMMON_OPTIONS, coerceTypes: false });
   const compiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) =>
-    (httpPart === 'body' ? jsonBody : textParts).compile(schema as object);
+    refuseUnacceptable((httpPart === 'body' ? jsonBody : textParts).compile(schema as object));
   app.setValidatorCompiler(compiler);
   app.setSchemaErrorFormatter((errors, dataVar) => validationError(validationDetail(errors as ErrorObject[], dataVar as Part)));
 }

@@ -8,6 +8,9 @@ import type { PlatformServices } from '../transport/platform-services.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerRequestValidation } from './request-validation.ts';
 import adminKnowledgeRoutes from './routes/admin-knowledge-routes.ts';
+import adminPrivacyRoutes from './routes/admin-privacy-routes.ts';
+import adminTokenRoutes from './routes/admin-token-routes.ts';
+import { registerAdminRateLimit } from './admin-rate-limit.ts';
 import chatRoutes from './routes/chat-routes.ts';
 import faviconRoutes from './routes/favicon-routes.ts';
 import healthRoutes from './routes/health-routes.ts';
@@ -19,10 +22,14 @@ export async function registerRoutes(app: FastifyInstance, services: PlatformSer
   registerRequestValidation(app);
   registerSharedSchemas(app);
   await registerOpenApi(app, services);
+  // Before every admin plugin's own key check (onRequest hooks run in registration order).
+  registerAdminRateLimit(app, services);
   await app.register(healthRoutes, services);
   await app.register(faviconRoutes);
   await app.register(widgetTokenRoutes, services);
   await app.register(chatRoutes, services);
   await app.register(adminKnowledgeRoutes, { store: services.store, knowledge: services.knowledge });
+  await app.register(adminPrivacyRoutes, services);
+  await app.register(adminTokenRoutes, services);
   await app.register(metricsRoutes, services);
 }

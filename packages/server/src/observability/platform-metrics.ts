@@ -18,8 +18,12 @@ export type ErrorTransport = 'rest' | 'ws' | 'answer';
 const ERROR_TRANSPORTS: readonly ErrorTransport[] = ['rest', 'ws', 'answer'];
 
 /** Which limit refused: REST requests per minute, messages per minute, chats per hour, WebSocket frames (flood guard). */
-export type RateLimitName = 'requests' | 'messages' | 'chat_creation' | 'frames';
-const RATE_LIMITS: readonly RateLimitName[] = ['requests', 'messages', 'chat_creation', 'frames'];
+export type RateLimitName = 'requests' | 'messages' | 'chat_creation' | 'frames' | 'ws_connections';
+const RATE_LIMITS: readonly RateLimitName[] = ['requests', 'messages', 'chat_creation', 'frames', 'ws_connections'];
+
+/** Which cost control refused a model call: a visitor's or the tenant's daily token budget, or the tenant's cap on calls at once. */
+export type BudgetName = 'visitor_tokens' | 'tenant_tokens' | 'concurrency';
+const BUDGETS: readonly BudgetName[] = ['visitor_tokens', 'tenant_tokens', 'concurrency'];
 
 export type AnswerEndStatus = Exclude<MessageStatus, 'streaming'>;
 const ANSWER_STATUSES: readonly AnswerEndStatus[] = ['complete', 'stopped', 'interrupted', 'error'];
@@ -64,6 +68,7 @@ export class PlatformMetrics {
   private readonly framesSent = countTable<ServerFrameType>(SERVER_FRAME_TYPES);
   private readonly errors: Record<ErrorTransport, Record<ErrorCode, number>>;
   private readonly rateLimitRejections = countTable<RateLimitName>(RATE_LIMITS);
+  private readonly budgetRejections = countTable<BudgetName>(BUDGETS);
   private readonly firstChunk: Histogram;
   private readonly answerDuration: Histogram<'status'>;
   private readonly answerDurationByStatus: Record<AnswerEndStatus, { observe(value: number): void }>;
@@ -114,6 +119,18 @@ export class PlatformMetrics {
         for (const limit of RATE_LIMITS) {
           this.inc({ limit }, metrics.rateLimitRejections[limit]);
           metrics.rateLimitRejections[limit] = 0;
+        }
+      },
+    });
+    new Counter({
+      name: 'miptech_budget_rejections_total',
+      help: 'Model calls refused by cost control: a daily token budget (visitor_tokens, tenant_tokens) or the tenant cap on calls at once (concurrency)',
+      labelNames: ['budget'],
+      registers,
+      collect() {
+        for (const budget of BUDGETS) {
+          this.inc({ budget }, metrics.budgetRejections[budget]);
+          metrics.budgetRejections[budget] = 0;
         }
       },
     });
@@ -228,6 +245,10 @@ export class PlatformMetrics {
 
   rateLimitRejected(limit: RateLimitName): void {
     this.rateLimitRejections[limit] += 1;
+  }
+
+  budgetRejected(budget: BudgetName): void {
+    this.budgetRejections[budget] += 1;
   }
 
   answerFirstChunk(milliseconds: number): void {

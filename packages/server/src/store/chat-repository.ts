@@ -9,7 +9,7 @@ import type { ChatRecord, ChatRepository, CreateChatInput } from './store.ts';
 
 const DEFAULT_TITLE = 'New chat';
 
-function toChat(row: Selectable<ChatsTable>): ChatRecord {
+export function toChat(row: Selectable<ChatsTable>): ChatRecord {
   return {
     id: row.id,
     tenantId: row.tenant_id,

@@ -82,8 +82,31 @@ export interface KnowledgeChunksTable {
   text: string;
 }
 
+/** Tokens spent per UTC day by a visitor or a whole tenant (migration 0003). */
+export interface TokenRevocationsTable {
+  tenant_id: string;
+  /** The revoked `sub`; '' for every token of the tenant. */
+  subject: string;
+  /** Seconds since the epoch; bigint on PostgreSQL (read back as a string): convert with Number(). */
+  revoked_before: number | string;
+  updated_at: string;
+}
+
+export interface TokenUsageTable {
+  tenant_id: string;
+  scope: 'visitor' | 'tenant';
+  /** The visitor's sub; '' for the tenant's total. */
+  subject: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  /** bigint on PostgreSQL (read back as a string): convert with Number(). */
+  tokens: number | string;
+}
+
 export interface StoreDatabase {
   tenants: TenantsTable;
+  token_usage: TokenUsageTable;
+  token_revocations: TokenRevocationsTable;
   chats: ChatsTable;
   messages: MessagesTable;
   documents: DocumentsTable;

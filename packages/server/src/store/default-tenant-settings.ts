@@ -12,6 +12,10 @@ export function defaultTenantSettings(): TenantSettings {
     language: 'en',
     rateLimits: { messagesPerMinute: 30, requestsPerMinute: 120, chatsPerHour: 60 },
     llm: {},
+    retentionDays: null,
+    visitorDailyTokenBudget: null,
+    tenantDailyTokenBudget: null,
+    maxConcurrentModelCalls: null,
   };
 }
 

@@ -24,7 +24,7 @@ function chatNotFoundOnForeignKey(error: unknown): never {
   throw isForeignKeyViolation(error) ? new AppError('chat_not_found', undefined, { cause: error }) : error;
 }
 
-function toMessage(row: Selectable<MessagesTable>): MessageRecord {
+export function toMessage(row: Selectable<MessagesTable>): MessageRecord {
   return toMessageWithSources(row, parseJsonColumn<Source[]>(row.sources, [], Array.isArray));
 }
 

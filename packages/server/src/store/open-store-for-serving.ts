@@ -112,6 +112,9 @@ export async function openStoreForServing(options: OpenStoreForServingOptions): 
   const pendingChats = deferred<Store['chats']>(() => opened?.store.chats, notReady);
   const pendingMessages = deferred<Store['messages']>(() => opened?.store.messages, notReady);
   const pendingDocuments = deferred<Store['documents']>(() => opened?.store.documents, notReady);
+  const pendingPrivacy = deferred<Store['privacy']>(() => opened?.store.privacy, notReady);
+  const pendingTokenUsage = deferred<Store['tokenUsage']>(() => opened?.store.tokenUsage, notReady);
+  const pendingTokenRevocations = deferred<Store['tokenRevocations']>(() => opened?.store.tokenRevocations, notReady);
 
   const store: Store = {
     dialect: 'postgres',
@@ -127,6 +130,15 @@ export async function openStoreForServing(options: OpenStoreForServingOptions): 
     },
     get documents() {
       return opened?.store.documents ?? pendingDocuments;
+    },
+    get privacy() {
+      return opened?.store.privacy ?? pendingPrivacy;
+    },
+    get tokenUsage() {
+      return opened?.store.tokenUsage ?? pendingTokenUsage;
+    },
+    get tokenRevocations() {
+      return opened?.store.tokenRevocations ?? pendingTokenRevocations;
     },
     async health(): Promise<DatabaseHealth> {
       if (opened) return opened.store.health();

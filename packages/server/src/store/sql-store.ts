@@ -1,6 +1,9 @@
 import { SqlChatRepository } from './chat-repository.ts';
 import { SqlDocumentRepository } from './document-repository.ts';
 import { SqlMessageRepository } from './message-repository.ts';
+import { SqlPrivacyRepository } from './privacy-repository.ts';
+import { SqlTokenUsageRepository } from './token-usage-repository.ts';
+import { SqlTokenRevocationRepository } from './token-revocation-repository.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { schemaIsCurrent } from './store-migrations.ts';
 import type { DatabaseHealth, Store } from './store.ts';
@@ -13,6 +16,9 @@ export class SqlStore implements Store {
   readonly chats: SqlChatRepository;
   readonly messages: SqlMessageRepository;
   readonly documents: SqlDocumentRepository;
+  readonly privacy: SqlPrivacyRepository;
+  readonly tokenUsage: SqlTokenUsageRepository;
+  readonly tokenRevocations: SqlTokenRevocationRepository;
   private closed: Promise<void> | null = null;
 
   constructor(private readonly database: StoreDialect) {
@@ -21,6 +27,9 @@ export class SqlStore implements Store {
     this.chats = new SqlChatRepository(database.db);
     this.messages = new SqlMessageRepository(database.db);
     this.documents = new SqlDocumentRepository(database.db);
+    this.privacy = new SqlPrivacyRepository(database.db);
+    this.tokenUsage = new SqlTokenUsageRepository(database.db);
+    this.tokenRevocations = new SqlTokenRevocationRepository(database.db);
   }
 
   /**

@@ -6,8 +6,9 @@
  * (cached-statement-database.ts); a file database is checkpointed from a worker thread
  * (wal-checkpointer.ts), so no statement on the event loop waits for a checkpoint's fsync.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDirectory } from '../base/data-directory.ts';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { cacheStatements } from './cached-statement-database.ts';
@@ -20,10 +21,29 @@ import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-check
 const BUSY_TIMEOUT_MS = 5000;
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Creates a missing database file readable by its owner only (0600) in a directory created 0700:
+ * SQLite would create it 0644, and gives its -wal and -shm files the database file's mode, so
+ * they follow. An existing file keeps the mode the operator gave it.
+ */
+function createPrivateDatabaseFile(path: string): void {
+  ensurePrivateDirectory(dirname(path));
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw error;
+  }
+  closeSync(fd);
+  // An empty file is a valid new database; the mode given to openSync is filtered through the umask.
+  chmodSync(path, 0o600);
+}
+
 /** Opens (creating it and its directory if needed) the SQLite database at `path`, or `:memory:`. */
 export function openSqliteDialect(path: string): StoreDialect {
   const inMemory = path === ':memory:';
-  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  if (!inMemory) createPrivateDatabaseFile(path);
   const database = new Database(path);
   if (!inMemory) {
     database.pragma('journal_mode = WAL');

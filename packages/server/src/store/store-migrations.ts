@@ -6,6 +6,8 @@
  */
 import { Migrator, sql, type Migration, type MigrationResult } from 'kysely';
 import { coreSchemaMigration } from './core-schema-migration.ts';
+import { privacyBudgetMigration } from './privacy-budget-migration.ts';
+import { tokenRevocationMigration } from './token-revocation-migration.ts';
 import type { StoreDialect } from './store-dialect.ts';
 
 export const MIGRATION_TABLE = 'schema_migrations';
@@ -16,6 +18,8 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
   return {
     '0001_core_schema': coreSchemaMigration(dialect),
     '0002_knowledge_search': dialect.knowledgeSearchMigration,
+    '0003_privacy_and_budgets': privacyBudgetMigration(dialect),
+    '0004_token_revocations': tokenRevocationMigration(dialect),
   };
 }
 

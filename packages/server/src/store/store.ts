@@ -5,6 +5,9 @@
  * filter is a bug.
  */
 import type { MessageStatus, Source } from '@miptech/protocol';
+import type { PrivacyRepository } from './privacy-repository.ts';
+import type { TokenUsageRepository } from './token-usage-repository.ts';
+import type { TokenRevocationRepository } from './token-revocation-repository.ts';
 
 export interface TenantRateLimits {
   /** User messages per minute per connection/visitor. */
@@ -33,6 +36,14 @@ export interface TenantSettings {
   language: string;
   rateLimits: TenantRateLimits;
   llm: TenantLlmSettings;
+  /** Chats with no activity for this many days are purged (chat/retention-purge.ts); null keeps them. */
+  retentionDays?: number | null;
+  /** Tokens one visitor may spend per UTC day; null: the TOKEN_BUDGET_VISITOR_DAILY default; 0: unlimited. */
+  visitorDailyTokenBudget?: number | null;
+  /** Tokens the whole tenant may spend per UTC day; null: the TOKEN_BUDGET_TENANT_DAILY default; 0: unlimited. */
+  tenantDailyTokenBudget?: number | null;
+  /** Model calls of the tenant at once on one node; null: the MODEL_CALLS_PER_TENANT default; 0: no cap. */
+  maxConcurrentModelCalls?: number | null;
 }
 
 export interface TenantRecord {
@@ -225,6 +236,12 @@ export interface Store {
   readonly chats: ChatRepository;
   readonly messages: MessageRepository;
   readonly documents: DocumentRepository;
+  /** Retention, visitor erasure and export (privacy-repository.ts). */
+  readonly privacy: PrivacyRepository;
+  /** Daily token counts of the budgets (token-usage-repository.ts). */
+  readonly tokenUsage: TokenUsageRepository;
+  /** Token revocations by tenant and `sub` (token-revocation-repository.ts). */
+  readonly tokenRevocations: TokenRevocationRepository;
   health(): Promise<DatabaseHealth>;
   close(): Promise<void>;
 }

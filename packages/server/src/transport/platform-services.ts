@@ -5,6 +5,7 @@
 import type { PlatformConfig } from '../base/config.ts';
 import type { TenantDirectory } from '../auth/tenant-directory.ts';
 import type { TokenService } from '../auth/token-service.ts';
+import type { TokenRevocations } from '../auth/token-revocations.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import type { ChatEventLog } from '../backend/events/chat-event-log.ts';
 import type { KnowledgeIndex } from '../store/knowledge-index.ts';
@@ -27,6 +28,8 @@ export interface PlatformServices {
   readonly knowledge: KnowledgeIndex;
   readonly tenants: TenantDirectory;
   readonly tokens: TokenService;
+  /** Token revocations (checked by `tokens`; recorded by the admin API). */
+  readonly tokenRevocations: TokenRevocations;
   readonly chats: ChatService;
   readonly eventLog: ChatEventLog;
   readonly rateLimiter: RateLimiter;

@@ -11,6 +11,12 @@
  * right after it is looked at). After the join, bad frames get an `error` frame and the socket
  * stays open. Chat events arrive through the chat's room and are written with this connection's
  * strictly increasing `event_ts`; on a resume they are buffered until the replay has been sent.
+ *
+ * Resource bounds (issue #15): until a join_chat has arrived the socket accepts only messages up to
+ * WS_JOIN_MAX_FRAME_BYTES; a message left unfinished for WS_PARTIAL_FRAME_TIMEOUT_MS closes the
+ * socket (1013); only complete messages count as signs of life (a protocol-level pong, which
+ * nobody asked for — our heartbeat is the JSON `ping` — does not); a client that lets more than
+ * WS_MAX_BUFFERED_BYTES queue up unread is closed (1013).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -22,6 +28,9 @@ import {
   SCOPES,
   parseClientFrame,
   serverFrame,
+  sessionIdProblem,
+  FIELD_BOUNDS,
+  type ParseResult,
   type ChatJoinedData,
   type CloseCode,
   type ErrorCode,
@@ -46,6 +55,7 @@ import { readJoinCatchUp } from '../chat/join-catch-up.ts';
 import type { ChatRecord, TenantRecord } from '../store/store.ts';
 import type { ChatRooms, RoomMember } from './chat-rooms.ts';
 import { chatEventPrefix, completeFrame, encodeFrame } from './frame-encoder.ts';
+import { MessageReceiver } from './message-receiver.ts';
 
 type State = 'resolving' | 'awaiting_join' | 'joining' | 'joined' | 'closed';
 
@@ -53,6 +63,8 @@ type State = 'resolving' | 'awaiting_join' | 'joining' | 'joined' | 'closed';
 export interface ConnectionContext {
   services: PlatformServices;
   rooms: ChatRooms;
+  /** The message size limit (ws maxPayload) once a join_chat has arrived. */
+  joinedMaxPayload: number;
   /** Called once when the connection is closed, so the gateway forgets it. */
   onClosed(connection: ClientConnection): void;
 }
@@ -71,16 +83,18 @@ export interface UpgradeInfo {
   origin: string | null;
   /** Client address (TRUST_PROXY applied, as for REST), for the per-address chat creation limit. */
   remoteAddress: string;
+  /** A URL parameter over its FIELD_BOUNDS (the reason, never the value): the connection is refused after the tenant check. */
+  problem: string | null;
 }
 
 const FLOOD_WINDOW_MS = 1000;
 const FLOOD_MAX_FRAMES = 40;
 const MAX_QUEUED_FRAMES = 64;
-/** A socket that cannot keep up with this much unsent data is closed (1013, try again later). */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** ws's internals not as expected (message-receiver.ts): said once per process, not per socket. */
+let receiverWarningLogged = false;
 
 /** Reads tenant, chat and visitor session from the upgrade request's query string and cookies. */
-export function readUpgradeInfo(request: IncomingMessage, trust: ProxyTrust | null): UpgradeInfo {
+export function readUpgradeInfo(request: IncomingMessage, trust: ProxyTrust | null, remoteAddress = clientAddress(request, trust)): UpgradeInfo {
   const url = request.url ?? '/';
   const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
   const pick = (...names: string[]) => {
@@ -92,15 +106,24 @@ export function readUpgradeInfo(request: IncomingMessage, trust: ProxyTrust | nu
   };
   const origin = request.headers.origin;
   const tenantId = pick('tenant_id', 'tenantId');
-  const sessionId = pick('session_id', 'sessionId') ?? readSessionCookie(request.headers.cookie, tenantId);
+  const querySession = pick('session_id', 'sessionId');
+  const sessionId = querySession ?? readSessionCookie(request.headers.cookie, tenantId);
+  const chatId = pick('chat_id', 'chatId');
+  const problem =
+    chatId !== null && chatId.length > FIELD_BOUNDS.idChars
+      ? `chat_id longer than ${FIELD_BOUNDS.idChars} characters`
+      : querySession !== null
+        ? sessionIdProblem(querySession)
+        : null;
   return {
     tenantId,
-    chatId: pick('chat_id', 'chatId'),
+    chatId,
     sessionId,
     // Only for a tenant id that can exist: the cookie is named after it.
     issuedSessionId: sessionId === null && tenantId !== null && TENANT_ID_PATTERN.test(tenantId) ? randomUUID() : null,
     origin: typeof origin === 'string' ? origin : null,
-    remoteAddress: clientAddress(request, trust),
+    remoteAddress,
+    problem,
   };
 }
 
@@ -111,8 +134,11 @@ export class ClientConnection implements RoomMember {
   private principal: Principal | null = null;
   private chat: ChatRecord | null = null;
   private lastEventTs = 0;
-  /** Last time any frame came from the client (heartbeat). */
+  /** Last time a complete message came from the client (heartbeat). */
   lastSeenAt: number;
+  private readonly receiver: MessageReceiver | null;
+  /** When the sweep first saw an incoming message unfinished; null when none is (reset by each complete message). */
+  private unfinishedSince: number | null = null;
   private joinTimer: ClockTimer | null = null;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -133,10 +159,14 @@ export class ClientConnection implements RoomMember {
   ) {
     // Heartbeat and join timeout run on the platform's clock (a manual one in tests).
     this.lastSeenAt = context.services.clock.now();
+    this.receiver = MessageReceiver.of(socket);
+    if (this.receiver) this.receiver.setMessageLimit(context.services.config.wsJoinMaxFrameBytes);
+    else if (!receiverWarningLogged) {
+      receiverWarningLogged = true;
+      context.services.logger.error('websocket: ws receiver internals not found; the pre-join frame limit and the unfinished-message timeout are off');
+    }
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    socket.on('pong', () => {
-      this.lastSeenAt = this.context.services.clock.now();
-    });
+    // No 'pong' listener: a pong nobody asked for must not keep a socket alive (see the header).
     socket.on('close', () => this.onSocketClosed());
     socket.on('error', () => this.onSocketClosed());
   }
@@ -165,6 +195,7 @@ export class ClientConnection implements RoomMember {
       if (!tenant) return this.close(CLOSE_CODES.policyViolation, 'Unknown tenant');
       if (this.state === 'closed') return;
       this.tenant = tenant;
+      if (this.info.problem) return this.refuseJoin(this.info.problem);
       this.state = 'awaiting_join';
       const connectionId = this.id;
       this.send('connection_established', { connection_id: connectionId, protocol_version: PROTOCOL_VERSION, server_version: config.version });
@@ -185,6 +216,20 @@ export class ClientConnection implements RoomMember {
       return;
     }
     this.send('ping', { ts: now });
+  }
+
+  /**
+   * From the gateway's sweep: closes the socket (1013) when one incoming message has stayed
+   * unfinished for `timeoutMs` — fragments or a frame trickling in hold memory and prove nothing.
+   */
+  checkUnfinishedMessage(now: number, timeoutMs: number): void {
+    if (this.state === 'closed' || !this.receiver) return;
+    if (!this.receiver.unfinished) {
+      this.unfinishedSince = null;
+      return;
+    }
+    if (this.unfinishedSince === null) this.unfinishedSince = now;
+    else if (now - this.unfinishedSince >= timeoutMs) this.close(CLOSE_CODES.tryAgainLater, 'Message not completed in time');
   }
 
   /** Closes the socket with `code` (used for shutdown with 1001). */
@@ -239,6 +284,7 @@ export class ClientConnection implements RoomMember {
   private onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     const now = this.context.services.clock.now();
     this.lastSeenAt = now;
+    this.unfinishedSince = null;
     if (this.state === 'closed') return;
     if (now - this.floodWindowStart >= FLOOD_WINDOW_MS) {
       this.floodWindowStart = now;
@@ -258,7 +304,10 @@ export class ClientConnection implements RoomMember {
     const buffer = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data;
     const tooLarge = buffer.length > this.context.services.config.wsMaxFrameBytes;
     const text = isBinary || tooLarge ? null : buffer.toString('utf8');
-    this.enqueue(() => this.handleFrame(text, isBinary, tooLarge));
+    const parsed = text === null ? null : parseClientFrame(text);
+    // The join is in: what follows it is judged by the joined limits (if the join fails, the socket closes).
+    if (parsed?.ok && parsed.frame.type === 'join_chat') this.receiver?.setMessageLimit(this.context.joinedMaxPayload);
+    this.enqueue(() => this.handleFrame(parsed, isBinary));
   }
 
   private enqueue(work: () => Promise<void> | void): void {
@@ -271,15 +320,16 @@ export class ClientConnection implements RoomMember {
       });
   }
 
-  private async handleFrame(text: string | null, isBinary: boolean, tooLarge: boolean): Promise<void> {
+  /** `parsed` is null for a binary or too large frame. */
+  private async handleFrame(parsed: ParseResult | null, isBinary: boolean): Promise<void> {
     if (this.state === 'closed') return;
     const beforeJoin = this.state !== 'joined';
-    if (text === null) {
+    if (parsed === null) {
       const code: ErrorCode = isBinary ? 'binary_not_supported' : 'message_too_large';
       return beforeJoin ? this.rejectFirstFrame(ERROR_CODES[code].message) : this.sendError(code);
     }
-    const parsed = parseClientFrame(text);
     if (!parsed.ok) {
+      if (beforeJoin && parsed.code === 'validation_error' && parsed.type === 'join_chat') return this.refuseJoin(parsed.message);
       return beforeJoin ? this.rejectFirstFrame(parsed.message) : this.sendError(parsed.code, parsed.message);
     }
     const frame = parsed.frame;
@@ -295,6 +345,12 @@ export class ClientConnection implements RoomMember {
       case 'stop_generation':
         return beforeJoin ? this.rejectFirstFrame(`Expected join_chat, got ${frame.type}`) : this.stopGeneration(frame);
     }
+  }
+
+  /** A join_chat (or handshake URL) with a field over its bound: as a join without chat_id, validation_error and 4400. */
+  private refuseJoin(detail: string): void {
+    this.sendError('validation_error', detail);
+    this.close(ERROR_CODES.join_required.close, 'Invalid join_chat');
   }
 
   private rejectFirstFrame(detail: string): void {
@@ -461,7 +517,7 @@ export class ClientConnection implements RoomMember {
   /** Sends a frame; false when it was dropped (socket not open, or the client too slow and closed). */
   private write(text: string, type: ServerFrameType): boolean {
     if (this.state === 'closed' || this.socket.readyState !== this.socket.OPEN) return false;
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    if (this.socket.bufferedAmount > this.context.services.config.wsMaxBufferedBytes) {
       this.close(CLOSE_CODES.tryAgainLater, 'Client too slow');
       return false;
     }

@@ -3,7 +3,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeJwt } from 'jose';
+import { SignJWT, decodeJwt } from 'jose';
 import { api } from '@miptech/testing/api-client.ts';
 import { ALLOWED_TEST_ORIGIN, startTestPlatform, type TestPlatform } from '@miptech/testing/test-platform.ts';
 import { connectAndJoin } from '@miptech/testing/ws-test-client.ts';
@@ -42,24 +42,38 @@ test('publishable key + allowed Origin → a short-lived visitor token that crea
   await ws.close();
 });
 
-test('previous_token keeps the visitor id (also when it expired recently)', async () => {
+/** A widget token as the route signs it (iss, auth_time), with the platform's secret unless told. */
+function widgetToken(claims: { sub: string; tenantId?: string; expiresIn: number; authTime?: number }, secret = tp.config.jwtSecret!): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ tenant_id: claims.tenantId ?? TENANT, scope: ['chat:create', 'chat:send'], auth_time: claims.authTime ?? now - 600 })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer('miptech:widget')
+    .setSubject(claims.sub)
+    .setIssuedAt(now - 600)
+    .setExpirationTime(now + claims.expiresIn)
+    .sign(new TextEncoder().encode(secret));
+}
+
+test('previous_token keeps the visitor id (also when it expired within the renewal grace)', async () => {
   const first = await requestToken({ tenant_id: TENANT, publishable_key: publishableKey });
   const renewed = await requestToken({ tenant_id: TENANT, publishable_key: publishableKey, previous_token: first.body.token });
   assert.equal(renewed.body.visitor_id, first.body.visitor_id);
-  const expired = await tp.mintToken({ tenantId: TENANT, sub: 'v_returning', ttlSeconds: -7 * 24 * 3600 });
+  assert.equal(decodeJwt(renewed.body.token).auth_time, decodeJwt(first.body.token).auth_time, 'a renewal keeps the session start');
+  const expired = await widgetToken({ sub: 'v_returning', expiresIn: -120 });
   const again = await requestToken({ tenant_id: TENANT, publishable_key: publishableKey, previous_token: expired });
+  assert.equal(again.status, 200, again.text);
   assert.equal(again.body.visitor_id, 'v_returning');
 });
 
-test('a previous token that is forged, too old or of another tenant gives a new identity', async () => {
-  for (const previous of [
-    await tp.mintToken({ tenantId: TENANT, sub: 'v_forged', secret: 'z'.repeat(40) }),
-    await tp.mintToken({ tenantId: TENANT, sub: 'v_ancient', ttlSeconds: -31 * 24 * 3600 }),
-    await tp.mintToken({ tenantId: tp.tenantId, sub: 'v_elsewhere' }),
-  ]) {
+test('a previous token that is forged, too old or of another tenant is refused with its code', async () => {
+  for (const [previous, status, code] of [
+    [await widgetToken({ sub: 'v_forged', expiresIn: 600 }, 'z'.repeat(40)), 401, 'invalid_token'],
+    [await widgetToken({ sub: 'v_ancient', expiresIn: -31 * 24 * 3600 }), 401, 'token_expired'],
+    [await widgetToken({ sub: 'v_elsewhere', tenantId: tp.tenantId, expiresIn: 600 }), 403, 'tenant_mismatch'],
+  ] as const) {
     const res = await requestToken({ tenant_id: TENANT, publishable_key: publishableKey, previous_token: previous });
-    assert.equal(res.status, 200);
-    assert.ok(!['v_forged', 'v_ancient', 'v_elsewhere'].includes(res.body.visitor_id));
+    assert.equal(res.status, status, res.text);
+    assert.equal(res.body.code, code);
   }
 });
 

@@ -26,8 +26,12 @@ test('frames at, just above and far above a WS_MAX_FRAME_BYTES over 4 MiB', asyn
   const ws = await connectWs(tp.wsUrl());
   t.after(() => ws.close());
 
-  ws.sendRaw(padded({ type: 'join_chat', data: { create: true, token } }, LIMIT));
+  // The join itself is held to WS_JOIN_MAX_FRAME_BYTES (test/hardening/ws-frame-bounds.test.ts);
+  // the frame of exactly the limit comes after it.
+  ws.send({ type: 'join_chat', data: { create: true, token } });
   await ws.waitFor('chat_joined', 15_000);
+  ws.sendRaw(padded({ type: 'ping', data: { ts: 0 } }, LIMIT));
+  await ws.waitFor((frame) => frame.type === 'pong' && frame.data.ts === 0, 15_000);
 
   ws.mark();
   ws.sendRaw(padded({ type: 'ping', data: { ts: 1 } }, LIMIT + 1));

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { SignJWT } from 'jose';
 import { createLogger } from '../../src/base/logger.ts';
 import { api } from '@miptech/testing/api-client.ts';
 import { connectAndJoin } from '@miptech/testing/ws-test-client.ts';
@@ -41,10 +42,19 @@ test('one info line per request; no token, key or message text in the whole log'
   const restText = 'REST-MESSAGE-zebra-quartz-7731';
   const wsText = 'WS-MESSAGE-lantern-pepper-4409';
 
+  // Only a widget token is renewed (a tenant-signed one is refused): the previous token is one.
+  const now = Math.floor(Date.now() / 1000);
+  const previousWidgetToken = await new SignJWT({ tenant_id: tenant.id, scope: ['chat:create', 'chat:send'], auth_time: now - 60 })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer('miptech:widget')
+    .setSubject('v_log_visitor')
+    .setIssuedAt(now - 60)
+    .setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode(tp.config.jwtSecret!));
   const widgetToken = await api(tp.url, 'POST', '/api/v1/auth/widget-token', {
     tenantId: tenant.id,
     origin: ALLOWED_TEST_ORIGIN,
-    body: { publishable_key: tenant.publishableKey, previous_token: token },
+    body: { publishable_key: tenant.publishableKey, previous_token: previousWidgetToken },
   });
   assert.equal(widgetToken.status, 200, widgetToken.text);
   const issued: string = widgetToken.body.token;
@@ -77,6 +87,7 @@ test('one info line per request; no token, key or message text in the whole log'
   for (const [what, secret] of [
     ['the visitor token', token],
     ['the issued widget token', issued],
+    ['the renewed widget token', previousWidgetToken],
     ['the publishable key', tenant.publishableKey],
     ['the secret key', secretKey],
     ['the metrics token', METRICS_TOKEN],

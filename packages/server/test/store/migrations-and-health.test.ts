@@ -103,7 +103,7 @@ describe('PostgreSQL outage', { skip: postgres?.skip }, () => {
       select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(dialect.db);
     assert.deepEqual(
       tables.rows.map((row) => row.table_name),
-      ['chats', 'documents', 'knowledge_chunks', 'messages', 'schema_migrations', 'schema_migrations_lock', 'tenants'],
+      ['chats', 'documents', 'knowledge_chunks', 'messages', 'schema_migrations', 'schema_migrations_lock', 'tenants', 'token_revocations', 'token_usage'],
     );
     // Several connections at once, each with the settings (a setting on one session would not do).
     const settings = await Promise.all(

@@ -10,9 +10,10 @@
  *   (`proxy_next_upstream error timeout http_502 http_503`); for REST it is also marked down for
  *   `fail_timeout`, for WebSockets not (see the comment in the generated upstream).
  *
- * And for rate limits: `X-Forwarded-For $proxy_add_x_forwarded_for` appends the client's address
- * to whatever the client sent, so the nodes run with TRUST_PROXY=true (one proxy: they take the
- * last entry, the one nginx wrote; see docs/deployment.md, "Client addresses behind nginx").
+ * And for rate limits and cookies: every location sets `X-Forwarded-For $remote_addr` (replacing
+ * whatever the client sent) and `X-Forwarded-Proto $scheme`, so the nodes run with
+ * TRUST_PROXY=true (see docs/deployment.md, "Client addresses behind nginx"). docs/deployment.md
+ * shows renderDeploymentExample() verbatim; test/deployment-docs-nginx.test.ts keeps them equal.
  */
 export interface NginxConfigOptions {
   /** Port nginx listens on (127.0.0.1). */
@@ -29,8 +30,17 @@ export interface NginxConfigOptions {
   readTimeoutSeconds?: number;
   /** Run the worker as root (only when nginx is started as root, so it can use `runDir`). */
   workerUserRoot?: boolean;
+  /** Also terminate TLS on this port (as a real deployment's `listen 443 ssl`), so X-Forwarded-Proto is https. */
+  tls?: { port: number; certificateFile: string; keyFile: string };
   /** Connections per nginx worker; a proxied socket takes two (client and upstream). @default 4096 */
   workerConnections?: number;
+}
+
+function indent(block: string): string {
+  return block
+    .split('\n')
+    .map((line) => (line === '' ? line : `  ${line}`))
+    .join('\n');
 }
 
 /** Renders a complete nginx.conf (foreground, no daemon, everything under `runDir`). */
@@ -57,77 +67,120 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
 
-${renderPlatformHttpBlock({
-  ports: options.upstreamPorts,
-  balance: options.balance ?? 'least_conn',
-  readTimeout,
-  failTimeout,
-  listen: `127.0.0.1:${options.listenPort}`,
-})}
+${indent(
+  renderPlatformHttpBlock({
+    ports: options.upstreamPorts,
+    balance: options.balance ?? 'least_conn',
+    readTimeout,
+    failTimeout,
+    serverLines: [
+      `listen 127.0.0.1:${options.listenPort};`,
+      ...(options.tls
+        ? [`listen 127.0.0.1:${options.tls.port} ssl;`, `ssl_certificate ${options.tls.certificateFile};`, `ssl_certificate_key ${options.tls.keyFile};`]
+        : []),
+    ],
+  }),
+)}
 }
 `;
 }
 
-/** The part of the `http` block a deployment copies (upstreams, WebSocket headers, timeouts, failover). */
-export function renderPlatformHttpBlock(input: {
+/**
+ * The headers every proxied request needs, written into each `location`: nginx inherits
+ * `proxy_set_header` from the server level only into a location that sets none of its own, and
+ * both locations set their own (Upgrade/Connection), so server-level ones would silently vanish -
+ * the client's own X-Forwarded-For would then reach the node and X-Forwarded-Proto never would.
+ * X-Forwarded-For is the address nginx sees (`$remote_addr`), not appended to what the client
+ * sent: this nginx is the edge, and nothing the client writes may reach the node.
+ */
+const FORWARDED_HEADERS = [
+  'proxy_set_header Host $host;',
+  'proxy_set_header X-Real-IP $remote_addr;',
+  'proxy_set_header X-Forwarded-For $remote_addr;',
+  'proxy_set_header X-Forwarded-Proto $scheme;',
+];
+
+export interface PlatformHttpBlockInput {
   ports: readonly number[];
   balance: 'least_conn' | 'round_robin';
   readTimeout: number;
   failTimeout: number;
-  listen: string;
-}): string {
-  const balance = input.balance === 'least_conn' ? '    least_conn;\n' : '';
-  const servers = (options: string) => input.ports.map((port) => `    server 127.0.0.1:${port}${options};`).join('\n');
-  return `  # "Connection: upgrade" for WebSocket handshakes; an empty header otherwise, so upstream
-  # keep-alive works for plain requests.
-  map $http_upgrade $connection_upgrade {
-    default upgrade;
-    ''      '';
-  }
+  /** The server block's own first lines: `listen …;`, `server_name`, certificates. */
+  serverLines: readonly string[];
+}
 
-  # REST: a node that fails a request is skipped for fail_timeout (passive health check).
-  upstream miptech_platform {
+/** The part of the `http` block a deployment copies (upstreams, WebSocket headers, timeouts, failover), unindented. */
+export function renderPlatformHttpBlock(input: PlatformHttpBlockInput): string {
+  const balance = input.balance === 'least_conn' ? '  least_conn;\n' : '';
+  const servers = (options: string) => input.ports.map((port) => `  server 127.0.0.1:${port}${options};`).join('\n');
+  const forwarded = FORWARDED_HEADERS.map((line) => `    ${line}`).join('\n');
+  return `# "Connection: upgrade" for WebSocket handshakes; an empty header otherwise, so upstream
+# keep-alive works for plain requests.
+map $http_upgrade $connection_upgrade {
+  default upgrade;
+  ''      '';
+}
+
+# REST: a node that fails a request is skipped for fail_timeout (passive health check).
+upstream miptech_platform {
 ${balance}${servers(` max_fails=1 fail_timeout=${input.failTimeout}s`)}
-    keepalive 32;
-  }
+  keepalive 32;
+}
 
-  # WebSockets: the same nodes without failure accounting. nginx re-admits a failed node with one
-  # request per fail_timeout and only counts it healthy when that request ends - an upgraded
-  # socket ends much later, so a restarted node would get one socket per second. Here a refused
-  # connection simply moves the handshake to the next node (proxy_next_upstream below).
-  upstream miptech_platform_ws {
+# WebSockets: the same nodes without failure accounting. nginx re-admits a failed node with one
+# request per fail_timeout and only counts it healthy when that request ends - an upgraded
+# socket ends much later, so a restarted node would get one socket per second. Here a refused
+# connection simply moves the handshake to the next node (proxy_next_upstream below).
+upstream miptech_platform_ws {
 ${balance}${servers(' max_fails=0')}
+}
+
+server {
+${input.serverLines.map((line) => `  ${line}`).join('\n')}
+
+  proxy_http_version 1.1;
+  proxy_connect_timeout 2s;
+  # Passive failover: a node that refuses the connection or answers 502/503 (shutting down) is
+  # skipped and the request goes to the next one.
+  proxy_next_upstream error timeout http_502 http_503;
+  proxy_next_upstream_tries 3;
+  proxy_next_upstream_timeout 5s;
+
+  # No proxy_set_header at this level: a location that sets any header of its own inherits none
+  # from here. Each location below repeats the forwarded headers; X-Forwarded-For is the address
+  # nginx sees, replacing whatever the client sent (the nodes run with TRUST_PROXY=true).
+  location /api/v1/ws/ {
+    proxy_pass http://miptech_platform_ws;
+${forwarded}
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection $connection_upgrade;
+    # Longer than WS_HEARTBEAT_INTERVAL_MS (25 s): the server's pings keep idle sockets open.
+    proxy_read_timeout ${input.readTimeout}s;
+    proxy_send_timeout ${input.readTimeout}s;
+    proxy_buffering off;
   }
 
-  server {
-    listen ${input.listen};
+  location / {
+    proxy_pass http://miptech_platform;
+${forwarded}
+    proxy_set_header Connection "";
+    proxy_read_timeout 60s;
+  }
+}`;
+}
 
-    proxy_http_version 1.1;
-    proxy_set_header Host $host;
-    proxy_set_header X-Real-IP $remote_addr;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
-    proxy_connect_timeout 2s;
-    # Passive failover: a node that refuses the connection or answers 502/503 (shutting down) is
-    # skipped and the request goes to the next one.
-    proxy_next_upstream error timeout http_502 http_503;
-    proxy_next_upstream_tries 3;
-    proxy_next_upstream_timeout 5s;
-
-    location /api/v1/ws/ {
-      proxy_pass http://miptech_platform_ws;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      # Longer than WS_HEARTBEAT_INTERVAL_MS (25 s): the server's pings keep sockets open.
-      proxy_read_timeout ${input.readTimeout}s;
-      proxy_send_timeout ${input.readTimeout}s;
-      proxy_buffering off;
-    }
-
-    location / {
-      proxy_pass http://miptech_platform;
-      proxy_set_header Connection "";
-      proxy_read_timeout 60s;
-    }
-  }`;
+/** The configuration docs/deployment.md shows (`/etc/nginx/conf.d/miptech.conf`); a test keeps the two equal. */
+export function renderDeploymentExample(): string {
+  return renderPlatformHttpBlock({
+    ports: [8001, 8002, 8003],
+    balance: 'least_conn',
+    readTimeout: 75,
+    failTimeout: 2,
+    serverLines: [
+      'listen 443 ssl;',
+      'server_name chat.example.com;',
+      'ssl_certificate     /etc/ssl/chat.example.com/fullchain.pem;',
+      'ssl_certificate_key /etc/ssl/chat.example.com/privkey.pem;',
+    ],
+  });
 }

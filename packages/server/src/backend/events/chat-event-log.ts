@@ -52,5 +52,11 @@ export interface ChatEventLog {
    * stored (see chat/answer-generation.ts). Absent means false.
    */
   readonly outlivesProcess?: boolean;
+  /**
+   * Optional: forgets every retained event of the chat (retention purge, visitor erasure) and
+   * whatever else the log keeps under the chat's name. Resolves to the number of retained events
+   * (in-process) or keys (Redis) deleted; 0 when there was nothing.
+   */
+  deleteChat?(tenantId: string, chatId: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -276,6 +276,18 @@ export function createInProcessEventLog(store: Store, options: InProcessEventLog
       return state.events.slice(state.head);
     },
 
+    async deleteChat(tenantId, chatId) {
+      const state = chats.get(chatId);
+      if (!state || state.tenantId !== tenantId) return 0;
+      // After the appends in flight, so none lands in a window that was already dropped.
+      await enqueue(state, async () => undefined);
+      if (chats.get(chatId) !== state) return 0;
+      const retained = state.events.length - state.head;
+      if (retained > 0) retainingChats -= 1;
+      chats.delete(chatId);
+      return retained;
+    },
+
     async close() {
       closed = true;
       clearInterval(sweep);

@@ -336,6 +336,26 @@ export class RedisChatEventLog implements ChatEventLog {
     return events;
   }
 
+  /**
+   * Deletes every Redis key of the chat: its seq counter and event stream, and the other keys that
+   * carry its hash tag (`chat:{<id>}:…`, e.g. delivered answer ends), which SCAN finds in the
+   * chat's slot. Throws when Redis cannot be reached: an erasure must not report what it did not do.
+   */
+  async deleteChat(tenantId: string, chatId: string): Promise<number> {
+    this.localBlocks.delete(chatId);
+    this.unsynced.delete(chatId);
+    const [counterKey, streamKey] = this.chatKeys(chatId);
+    const keys = new Set([counterKey, streamKey]);
+    const pattern = `${this.options.keyPrefix}chat:{${chatId}}:*`.replace(/[?[\]\\]/g, '\\$&');
+    let cursor = '0';
+    do {
+      const [next, found] = await this.commands.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      for (const key of found) keys.add(key);
+      cursor = next;
+    } while (cursor !== '0');
+    return this.commands.del(...keys);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -117,7 +117,7 @@ const SEARCH_RESULT_SCHEMA = {
 } as const;
 
 /** Resolves the tenant from `Authorization: Bearer sk_…`. */
-async function authenticate(store: Store, request: FastifyRequest): Promise<TenantRecord> {
+export async function authenticate(store: Store, request: FastifyRequest): Promise<TenantRecord> {
   const header = request.headers.authorization;
   if (typeof header !== 'string' || header.trim() === '') throw new AppError('auth_required', 'Authorization: Bearer sk_… required');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header.trim());

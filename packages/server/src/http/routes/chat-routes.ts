@@ -13,6 +13,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SCOPES, type Page, type MessageResource, type WidgetConfig } from '@miptech/protocol';
 import { anonymousVisitorId, requireScope, type Principal } from '../../auth/principal.ts';
 import { toChatResource, toMessageResource } from '../../chat/wire-resources.ts';
+import { withStreamingText } from '../../chat/streaming-answer-text.ts';
 import { enforceChatCreationLimit } from '../../backend/rate-limit/enforce-chat-creation-limit.ts';
 import { enforceRateLimit } from '../../backend/rate-limit/enforce-rate-limit.ts';
 import type { TenantRecord } from '../../store/store.ts';
@@ -268,7 +269,7 @@ const chatRoutes: FastifyPluginAsync<PlatformServices> = async (app, services) =
       await services.chats.answersStored(tenant.id, chat.id);
       const { items, hasMore } = await services.store.messages.list(tenant.id, chat.id, { limit: request.query.limit, before: presentString(request.query.before) });
       const page: Page<MessageResource> = {
-        items: items.map(toMessageResource),
+        items: await withStreamingText(services, tenant.id, chat.id, items.map(toMessageResource)),
         has_more: hasMore,
         next_cursor: hasMore && items.length > 0 ? items[0]!.id : null,
       };
@@ -290,7 +291,7 @@ const chatRoutes: FastifyPluginAsync<PlatformServices> = async (app, services) =
         response: {
           201: { description: 'The stored message', ...POSTED_MESSAGE_SCHEMA },
           200: { description: 'The message of this client_message_id, stored before', ...POSTED_MESSAGE_SCHEMA },
-          ...errorResponses(ERRORS.tenant, ERRORS.visitorAuth, 'chat_not_found', ERRORS.body, ERRORS.availability),
+          ...errorResponses(ERRORS.tenant, ERRORS.visitorAuth, 'chat_not_found', ERRORS.body, ERRORS.availability, 'budget_exceeded'),
         },
       },
       config: { notFoundCode: 'chat_not_found' },
@@ -301,6 +302,8 @@ const chatRoutes: FastifyPluginAsync<PlatformServices> = async (app, services) =
       const body = request.body;
       requireScope(principal, SCOPES.chatSend);
       const chat = await services.chats.getChat(principal, request.params.id);
+      // A spent daily token budget answers 429 budget_exceeded (Retry-After: to the next UTC day) before the message is stored.
+      await services.chats.checkBudget(tenant, chat);
       const { message, duplicate } = await services.chats.submitUserMessage(tenant, chat, {
         text: body.content,
         clientMessageId: presentString(body.client_message_id) ?? presentString(body.message_id),

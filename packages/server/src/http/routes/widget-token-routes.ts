@@ -2,22 +2,25 @@
  * `POST /api/v1/auth/widget-token`: how a browser gets a short-lived visitor JWT without any
  * secret in the page. The request must come from an Origin the tenant allows and carry the
  * tenant's publishable key (or none, when the tenant runs the anonymous-widget policy). A
- * `previous_token` whose signature is valid, of the same tenant and expired less than 30 days
- * ago keeps the visitor's `sub`, so the visitor keeps its chats across renewals.
+ * `previous_token` keeps the visitor's `sub`, so the visitor keeps its chats across renewals, when
+ * auth/widget-token-renewal.ts accepts it (a widget token of this tenant, still valid or just
+ * expired, within the session's maximum age); any other previous token is refused with its code.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { SCOPES, type WidgetTokenResponse } from '@miptech/protocol';
 import { isOriginAllowed } from '../../auth/origin-policy.ts';
+import { WIDGET_TOKEN_ISSUER, verifyRenewableToken } from '../../auth/widget-token-renewal.ts';
 import { AppError } from '../../base/errors.ts';
 import { enforceRateLimit } from '../../backend/rate-limit/enforce-rate-limit.ts';
 import type { PlatformServices } from '../../transport/platform-services.ts';
 import { requestOrigin, requireRequestTenant } from '../../transport/request-identity.ts';
+import { refuseOrigin } from '../origin-refusal.ts';
 import { presentString } from '../present-string.ts';
 import { FIELD_LIMITS } from '../schemas/field-limits.ts';
 import { ERRORS, errorResponses } from '../schemas/resource-schemas.ts';
 
-const PREVIOUS_TOKEN_MAX_EXPIRED_SECONDS = 30 * 24 * 3600;
+const VISITOR_SCOPES = [SCOPES.chatCreate, SCOPES.chatSend];
 const MINUTE = 60_000;
 
 function sameSecret(a: string, b: string): boolean {
@@ -31,7 +34,7 @@ const WIDGET_TOKEN_BODY = {
   properties: {
     tenant_id: { type: ['string', 'null'], maxLength: FIELD_LIMITS.tenantIdChars, description: 'The tenant, when no tenant header is sent.' },
     publishable_key: { type: ['string', 'null'], maxLength: FIELD_LIMITS.publishableKeyChars, description: "The tenant's publishable key (pk_…); also accepted as X-API-Key. Not needed with the anonymous widget policy." },
-    previous_token: { type: ['string', 'null'], maxLength: FIELD_LIMITS.previousTokenChars, description: 'The visitor’s last token (expired less than 30 days ago): the new one keeps its visitor id.' },
+    previous_token: { type: ['string', 'null'], maxLength: FIELD_LIMITS.previousTokenChars, description: 'The visitor’s last widget token (still valid or expired within the renewal grace, WIDGET_TOKEN_RENEWAL_GRACE_SECONDS): the new one keeps its visitor id. Any other token is refused (token_expired, invalid_token, token_not_renewable, token_revoked).' },
   },
 } as const;
 
@@ -58,7 +61,7 @@ const widgetTokenRoutes: FastifyPluginAsync<PlatformServices> = async (app, serv
     description: 'From an Origin the tenant allows, with its publishable key (or none under the anonymous widget policy). No secret ever needs to be in the page.',
     headers: { type: 'object', properties: { 'x-tenant-id': { type: 'string' }, 'x-api-key': { type: 'string', description: 'The publishable key (pk_…), instead of publishable_key' } } },
     body: WIDGET_TOKEN_BODY,
-    response: { 200: { description: 'The token', ...WIDGET_TOKEN_RESPONSE }, ...errorResponses(ERRORS.tenant, 'invalid_api_key', 'origin_not_allowed', ERRORS.body, ERRORS.availability) },
+    response: { 200: { description: 'The token', ...WIDGET_TOKEN_RESPONSE }, ...errorResponses(ERRORS.tenant, 'invalid_api_key', 'origin_not_allowed', 'invalid_token', 'token_expired', 'token_not_renewable', 'token_revoked', 'tenant_mismatch', ERRORS.body, ERRORS.availability) },
   };
   app.post<{ Body: WidgetTokenBody | null }>('/api/v1/auth/widget-token', { schema }, async (request) => {
     const bodyKey = presentString(request.body?.publishable_key);
@@ -66,7 +69,7 @@ const widgetTokenRoutes: FastifyPluginAsync<PlatformServices> = async (app, serv
 
     const tenant = await requireRequestTenant(services, request);
     await enforceRateLimit(services.rateLimiter, `rest:${tenant.id}:${request.ip}`, tenant.settings.rateLimits.requestsPerMinute, MINUTE);
-    if (!isOriginAllowed(tenant, requestOrigin(request))) throw new AppError('origin_not_allowed');
+    if (!isOriginAllowed(tenant, requestOrigin(request))) throw refuseOrigin(services, request, tenant, requestOrigin(request));
 
     const headerKey = request.headers['x-api-key'];
     const publishableKey = bodyKey ?? (typeof headerKey === 'string' && headerKey.startsWith('pk_') ? headerKey : null);
@@ -76,18 +79,25 @@ const widgetTokenRoutes: FastifyPluginAsync<PlatformServices> = async (app, serv
       throw new AppError('invalid_api_key', 'publishable_key required');
     }
 
-    let visitorId: string | null = null;
+    const now = Math.floor(Date.now() / 1000);
+    let visitorId = `v_${randomUUID()}`;
+    let authTime = now;
     if (previousToken) {
-      const previous = await services.tokens.verifyRecentlyExpired(previousToken, PREVIOUS_TOKEN_MAX_EXPIRED_SECONDS);
-      if (previous && previous.tenantId === tenant.id && previous.subject) visitorId = previous.subject;
+      const session = await verifyRenewableToken(services.tokens, previousToken, tenant.id, VISITOR_SCOPES, {
+        graceSeconds: services.config.widgetTokenRenewalGraceSeconds,
+        maxSessionAgeSeconds: services.config.widgetSessionMaxAgeSeconds,
+      });
+      visitorId = session.subject;
+      authTime = session.authTime;
     }
-    visitorId ??= `v_${randomUUID()}`;
 
     const { token, expiresAt } = await services.tokens.sign({
       tenantId: tenant.id,
-      scopes: [SCOPES.chatCreate, SCOPES.chatSend],
+      scopes: VISITOR_SCOPES,
       subject: visitorId,
       ttlSeconds: services.config.widgetTokenTtlSeconds,
+      issuer: WIDGET_TOKEN_ISSUER,
+      authTime,
     });
     const response: WidgetTokenResponse = { token, expires_at: expiresAt, visitor_id: visitorId, tenant_id: tenant.id };
     return response;

@@ -82,6 +82,7 @@ export const MESSAGE_RESOURCE_SCHEMA = {
     completion_tokens: nullable('integer'),
     response_time_ms: nullable('integer'),
     created_at: { type: 'string' },
+    next_chunk_index: { type: 'integer', description: 'Only on a streaming assistant message: content is its chunks 0 … next_chunk_index − 1, already sent' },
   },
 } as const;
 
@@ -115,7 +116,7 @@ export const ref = (schema: { $id: string }) => ({ $ref: `${schema.$id}#` });
 /** Error codes by the part of a request they are about, for errorResponses. */
 export const ERRORS = {
   tenant: ['tenant_required', 'tenant_not_found'],
-  visitorAuth: ['auth_required', 'invalid_token', 'token_expired', 'tenant_mismatch', 'insufficient_scope', 'origin_not_allowed'],
+  visitorAuth: ['auth_required', 'invalid_token', 'token_expired', 'token_revoked', 'tenant_mismatch', 'insufficient_scope', 'origin_not_allowed'],
   adminAuth: ['auth_required', 'invalid_api_key'],
   body: ['invalid_json', 'payload_too_large', 'unsupported_media_type', 'validation_error'],
   availability: ['rate_limited', 'db_not_ready'],
