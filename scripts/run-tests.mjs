@@ -49,6 +49,7 @@ const PLATFORM_SUITES = [
   'packages/server/test/scale/answer-stored-on-end.test.ts',
   'packages/server/test/knowledge/knowledge-eval.test.ts',
   'packages/server/test/knowledge/admin-knowledge-routes.test.ts',
+  'packages/server/test/knowledge/ingest-off-event-loop.test.ts',
   'apps/cli/test/cli-commands.test.ts',
   'apps/cli/test/kb-command.test.ts',
 ];

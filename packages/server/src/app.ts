@@ -32,6 +32,7 @@ import type { PlatformServices, ReadinessCheck } from './transport/platform-serv
 import { registerRoutes } from './http/route-registry.ts';
 import type { KnowledgeIndex } from './store/knowledge-index.ts';
 import { seedDefaultKnowledge } from './knowledge/seed-default-knowledge.ts';
+import { createDocumentPreparerPool } from './knowledge/document-preparer-pool.ts';
 import { createLogger, type Logger } from './base/logger.ts';
 import type { RateLimiter } from './backend/rate-limit/rate-limiter.ts';
 import { ensureDefaultTenant } from './auth/ensure-default-tenant.ts';
@@ -138,6 +139,9 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
     readinessChecks.push(...backend.readinessChecks);
 
     let closing: Promise<void> | null = null;
+    // Upload parsing runs in worker threads, started on the first upload and ended on close.
+    const documentPreparer = createDocumentPreparerPool({ size: config.ingestWorkers });
+    owned.push(documentPreparer);
     const tenants = createTenantDirectory(store);
     const tokenRevocations = createTokenRevocations(store.tokenRevocations, { ttlMs: config.tokenRevocationCacheMs, clock: { now: () => Date.now() } });
     // Until the default tenant and its knowledge exist the node is not ready (a store that opened
@@ -164,6 +168,7 @@ export async function createPlatform(config: PlatformConfig, overrides: Platform
       config,
       store,
       knowledge,
+      documentPreparer,
       tenants,
       tokens: await createTokenService(requireJwtSecret(config), { revocations: tokenRevocations }),
       tokenRevocations,

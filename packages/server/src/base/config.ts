@@ -128,6 +128,8 @@ export interface PlatformConfig {
    * too); by default the copy of the platform documentation shipped in this package.
    */
   readonly docsDir: string;
+  /** Worker threads that parse and chunk uploaded documents off the event loop. */
+  readonly ingestWorkers: number;
   /** Server version (packages/server/package.json). */
   readonly version: string;
   /** Bearer token a scraper sends to GET /metrics; null: /metrics is not served. */
@@ -369,6 +371,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
     llmPromptTokenBudget: read.raw('LLM_PROMPT_TOKEN_BUDGET') === undefined ? null : read.integer('LLM_PROMPT_TOKEN_BUDGET', 6000, 100, 10_000_000),
     extractiveChunkDelayMs: read.integer('EXTRACTIVE_CHUNK_DELAY_MS', 15, 0, 10_000),
     docsDir: resolve(read.string('DOCS_DIR', DEFAULT_DOCS_DIR)),
+    ingestWorkers: read.integer('INGEST_WORKERS', 1, 1, 64),
     version: readServerVersion(),
     metricsToken: read.raw('METRICS_TOKEN') ?? null,
   };

@@ -28,7 +28,7 @@ export async function registerRoutes(app: FastifyInstance, services: PlatformSer
   await app.register(faviconRoutes);
   await app.register(widgetTokenRoutes, services);
   await app.register(chatRoutes, services);
-  await app.register(adminKnowledgeRoutes, { store: services.store, knowledge: services.knowledge });
+  await app.register(adminKnowledgeRoutes, { store: services.store, knowledge: services.knowledge, ...(services.documentPreparer ? { preparer: services.documentPreparer } : {}) });
   await app.register(adminPrivacyRoutes, services);
   await app.register(adminTokenRoutes, services);
   await app.register(metricsRoutes, services);

@@ -2,20 +2,17 @@
  * Adds or replaces one document of a tenant: parse → normalise → hash → upsert the row →
  * chunk and index. Importing the same content again (same external id, same hash) changes
  * nothing and indexes nothing, which makes seeding and re-crawling cheap and idempotent.
+ * With `deps.preparer` (the platform's worker pool) everything before the database writes runs
+ * off the event loop; without it (CLI, scripts) it runs inline.
  */
-import { createHash } from 'node:crypto';
-import { AppError } from '../base/errors.ts';
 import type { DocumentRecord } from '../store/store.ts';
 import { chunkDocument, type ChunkOptions } from './chunk-document.ts';
 import type { KnowledgeDeps } from './knowledge-deps.ts';
-import { parseDocumentSource, type DocumentSource } from './parse-document.ts';
+import type { DocumentSource } from './parse-document.ts';
 import type { ParsedDocument } from './parsed-document.ts';
+import { prepareDocument, prepareParsedDocument, type PreparedDocument } from './prepare-document.ts';
 
-/**
- * Bumped when parsing or chunking changes what a document turns into, so a re-import after an
- * upgrade re-indexes even though the source did not change.
- */
-const PIPELINE_VERSION = 'knowledge-pipeline-1';
+export { documentHash } from './prepare-document.ts';
 
 export interface IngestDocumentInput extends DocumentSource {
   /** Stable key for replacing the document later: a URL, a file path, a name. Null always adds. */
@@ -35,13 +32,6 @@ export interface IngestOptions {
   chunking?: ChunkOptions;
 }
 
-/** SHA-256 of everything that ends up in the index for a document. */
-export function documentHash(parsed: ParsedDocument): string {
-  return createHash('sha256')
-    .update(`${PIPELINE_VERSION}\n${parsed.title}\n${parsed.url ?? ''}\n${parsed.text}`)
-    .digest('hex');
-}
-
 /** Chunks a parsed document into the index's chunk inputs, with ids stable per document and position. */
 export function toChunkInputs(documentId: string, title: string, text: string, options?: ChunkOptions) {
   return chunkDocument(text, title, options).map((chunk) => ({
@@ -52,6 +42,36 @@ export function toChunkInputs(documentId: string, title: string, text: string, o
   }));
 }
 
+/** Stores and indexes a prepared document (parsed, hashed and chunked). */
+async function storePreparedDocument(
+  deps: KnowledgeDeps,
+  tenantId: string,
+  prepared: PreparedDocument,
+  externalId: string | null,
+  options: IngestOptions,
+): Promise<IngestResult> {
+  const { parsed, contentHash, chunks } = prepared;
+  // Chunked first: the row records the chunk count, and a document that cannot be chunked is not stored.
+  const { document, changed } = await deps.store.documents.upsert(tenantId, {
+    externalId,
+    title: parsed.title,
+    url: parsed.url,
+    sourceType: parsed.sourceType,
+    contentHash,
+    chunkCount: chunks.length,
+    content: parsed.text,
+  });
+  if (changed || options.force) {
+    await deps.knowledge.indexDocument(tenantId, {
+      documentId: document.id,
+      title: document.title,
+      url: document.url,
+      chunks: chunks.map((chunk) => ({ ...chunk, id: `${document.id}:${chunk.position}` })),
+    });
+  }
+  return { document, changed, parsed };
+}
+
 /** Indexes an already parsed document (the crawler parses pages itself to read their links). */
 export async function ingestParsedDocument(
   deps: KnowledgeDeps,
@@ -60,32 +80,7 @@ export async function ingestParsedDocument(
   externalId: string | null,
   options: IngestOptions = {},
 ): Promise<IngestResult> {
-  if (!parsed.text.trim()) {
-    throw new AppError('validation_error', 'The document has no text to index', {
-      detail: [{ loc: ['body', 'content'], msg: 'no text found in the document', type: 'value_error' }],
-    });
-  }
-  const contentHash = documentHash(parsed);
-  // Chunk first: the row records the chunk count, and a document that cannot be chunked is not stored.
-  const provisional = toChunkInputs('pending', parsed.title, parsed.text, options.chunking);
-  const { document, changed } = await deps.store.documents.upsert(tenantId, {
-    externalId,
-    title: parsed.title,
-    url: parsed.url,
-    sourceType: parsed.sourceType,
-    contentHash,
-    chunkCount: provisional.length,
-    content: parsed.text,
-  });
-  if (changed || options.force) {
-    await deps.knowledge.indexDocument(tenantId, {
-      documentId: document.id,
-      title: document.title,
-      url: document.url,
-      chunks: provisional.map((chunk) => ({ ...chunk, id: `${document.id}:${chunk.position}` })),
-    });
-  }
-  return { document, changed, parsed };
+  return storePreparedDocument(deps, tenantId, prepareParsedDocument(parsed, options.chunking), externalId, options);
 }
 
 /** Parses and indexes one document for `tenantId`. */
@@ -95,6 +90,9 @@ export async function ingestDocument(
   input: IngestDocumentInput,
   options: IngestOptions = {},
 ): Promise<IngestResult> {
-  const parsed = await parseDocumentSource(input);
-  return ingestParsedDocument(deps, tenantId, parsed, input.externalId ?? null, options);
+  const { externalId, ...source } = input;
+  const prepared = deps.preparer
+    ? await deps.preparer.prepare(source, options.chunking)
+    : await prepareDocument(source, options.chunking);
+  return storePreparedDocument(deps, tenantId, prepared, externalId ?? null, options);
 }

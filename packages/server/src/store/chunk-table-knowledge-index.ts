@@ -76,6 +76,10 @@ export abstract class ChunkTableKnowledgeIndex implements KnowledgeIndex {
         text: chunk.text,
       }));
       for (let start = 0; start < rows.length; start += INSERT_BATCH) {
+        // A synchronous driver (SQLite) would hold the event loop for the whole document: let
+        // timers and sockets run between batches. Readers still see the old or the new chunks,
+        // never a mix: the transaction holds SQLite's one connection, and PostgreSQL isolates it.
+        if (start > 0) await new Promise((resolve) => setImmediate(resolve));
         await trx.insertInto('knowledge_chunks').values(rows.slice(start, start + INSERT_BATCH)).execute();
       }
     });

@@ -9,6 +9,7 @@ import type { TokenRevocations } from '../auth/token-revocations.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import type { ChatEventLog } from '../backend/events/chat-event-log.ts';
 import type { KnowledgeIndex } from '../store/knowledge-index.ts';
+import type { DocumentPreparer } from '../knowledge/document-preparer-pool.ts';
 import type { Logger } from '../base/logger.ts';
 import type { RateLimiter } from '../backend/rate-limit/rate-limiter.ts';
 import type { Store } from '../store/store.ts';
@@ -26,6 +27,8 @@ export interface PlatformServices {
   readonly config: PlatformConfig;
   readonly store: Store;
   readonly knowledge: KnowledgeIndex;
+  /** Parses and chunks uploaded documents in worker threads (knowledge/document-preparer-pool.ts). */
+  readonly documentPreparer?: DocumentPreparer;
   readonly tenants: TenantDirectory;
   readonly tokens: TokenService;
   /** Token revocations (checked by `tokens`; recorded by the admin API). */

@@ -16,6 +16,7 @@ import { AppError } from '../../base/errors.ts';
 import type { KnowledgeIndex } from '../../store/knowledge-index.ts';
 import { DOCUMENT_FORMATS } from '../../knowledge/parse-document.ts';
 import { ingestDocument } from '../../knowledge/ingest-document.ts';
+import type { DocumentPreparer } from '../../knowledge/document-preparer-pool.ts';
 import { reindexDocuments } from '../../knowledge/reindex-documents.ts';
 import { removeDocument } from '../../knowledge/remove-document.ts';
 import type { DocumentRecord, DocumentSourceType, Store, TenantRecord } from '../../store/store.ts';
@@ -26,6 +27,8 @@ import { DOCUMENT_SCHEMA, ERRORS, errorResponses, ref } from '../schemas/resourc
 export interface AdminKnowledgeRoutesOptions {
   store: Store;
   knowledge: KnowledgeIndex;
+  /** Parses uploads off the event loop; inline without it. */
+  preparer?: DocumentPreparer;
   /** Largest document upload (the JSON body, base64 PDFs included). @default 10 MiB */
   maxDocumentBytes?: number;
 }
@@ -138,8 +141,8 @@ function tenantOf(request: FastifyRequest): TenantRecord {
 }
 
 const adminKnowledgeRoutes: FastifyPluginAsync<AdminKnowledgeRoutesOptions> = async (app, options) => {
-  const { store, knowledge } = options;
-  const deps = { store, knowledge };
+  const { store, knowledge, preparer } = options;
+  const deps = { store, knowledge, ...(preparer ? { preparer } : {}) };
 
   // Encapsulated in this plugin: only the admin routes below run it.
   app.addHook('onRequest', async (request) => {
