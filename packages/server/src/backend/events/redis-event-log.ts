@@ -25,7 +25,7 @@ import type { ChatRepository } from '../../store/store.ts';
 import { closeRedisConnection, createRedisConnection, waitForRedisReady } from '../redis/create-redis-connection.ts';
 import type { RedisLogger } from '../redis/redis-logger.ts';
 import type { RedisHealth } from '../redis/redis-health.ts';
-import type { NodeRedisConnections } from '../redis/node-redis-connections.ts';
+import { withCommandTimeout, type NodeRedisConnections } from '../redis/node-redis-connections.ts';
 import {
   APPEND_BATCH_SCRIPT,
   APPEND_SCRIPT,
@@ -310,7 +310,7 @@ export class RedisChatEventLog implements ChatEventLog {
     const subscription = this.subscriptions.get(chatId);
     // Read the stream only once the live subscription is active: everything appended before that
     // is in the stream, everything after reaches the listeners.
-    if (subscription) await withTimeout(subscription.ready, this.options.commandTimeoutMs).catch(() => undefined);
+    if (subscription) await withCommandTimeout(subscription.ready, this.options.commandTimeoutMs).catch(() => undefined);
     let result: ReplayResult;
     try {
       result = await this.replayFromRedis(tenantId, chatId, afterSeq);
@@ -628,21 +628,4 @@ function parseEvent(payload: string): { id: string; event: ChatEvent } | null {
   } catch {
     return null;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    timer.unref?.();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
