@@ -20,6 +20,9 @@
 // themselves (test/store, the cross-node scale tests) are not listed: a second pass would only
 // repeat them.
 //
+// The installed-package tests (test/packaging: they build, pack and install tarballs) run in a
+// last pass of their own, with a longer per-file limit.
+//
 // Output: node's spec reporter on stdout. A TAP copy of each pass goes to a temporary file only to
 // count the results; the last line is `tests: N passed, N failed` over all passes. The exit code is
 // non-zero when any pass fails.

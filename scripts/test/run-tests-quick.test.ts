@@ -6,12 +6,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { spawnTestRunner } from './spawn-test-runner.ts';
 
-const runner = new URL('../run-tests.mjs', import.meta.url).pathname;
 let dir: string;
 
 function write(path: string, text: string): string {
@@ -26,21 +25,9 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, TEST_STORE: undefined, TEST_CONCURRENCY: '2', TEST_DATABASE_URL: 'postgres://127.0.0.1:1/none' };
-    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    const child = spawn(process.execPath, [runner, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.resume();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout });
-    });
-  });
+function run(args: string[]) {
+  // PostgreSQL "configured" (but unreachable): --quick must still make one SQLite pass only.
+  return spawnTestRunner(args, { TEST_DATABASE_URL: 'postgres://127.0.0.1:1/none' });
 }
 
 test('--quick: one SQLite pass without the browser tests and the multi-node proof', async () => {

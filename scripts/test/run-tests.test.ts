@@ -7,12 +7,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { spawnTestRunner } from './spawn-test-runner.ts';
 
-const runner = new URL('../run-tests.mjs', import.meta.url).pathname;
 let dir: string;
 
 function fixture(path: string, body: string): string {
@@ -27,21 +26,8 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(files: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const childEnv: Record<string, string | undefined> = { ...process.env, TEST_STORE: undefined, TEST_DATABASE_URL: undefined, TEST_CONCURRENCY: '2', ...env };
-    for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
-    const child = spawn(process.execPath, [runner, ...files], { env: childEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.resume();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout });
-    });
-  });
+function run(files: string[], env: Record<string, string | undefined>) {
+  return spawnTestRunner(files, env);
 }
 
 const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);

@@ -13,21 +13,12 @@
 import type { Redis } from 'ioredis';
 import { closeRedisConnection, createRedisConnection, waitForRedisReady } from './redis/create-redis-connection.ts';
 import type { RedisLogger } from './redis/redis-logger.ts';
-import { withCommandTimeout, type NodeRedisConnections } from './redis/node-redis-connections.ts';
+import { withCommandTimeout, type NodeRedisConnections, type RedisPartOptions } from './redis/node-redis-connections.ts';
 import { CATCH_UP_WINDOW_MS, LocalDeliveredAnswerEnds, type DeliveredAnswerEnds } from './delivered-answer-ends.ts';
 
-export interface RedisDeliveredAnswerEndsOptions {
-  /** The node's shared connections (createBackend); then no connection of its own is opened or closed. */
-  connections?: NodeRedisConnections;
-  /** `redis://…`: without `connections`, a connection of its own (tests of this part alone). */
-  redisUrl?: string;
-  /** Prepended to every key, e.g. `miptech:`. */
-  keyPrefix: string;
-  /** This node's id (connection name). */
-  nodeId: string;
+export interface RedisDeliveredAnswerEndsOptions extends RedisPartOptions {
   /** A join waits for the answer at most this long. @default 1000 */
   commandTimeoutMs?: number;
-  logger?: RedisLogger;
 }
 
 /** Outlives the window by the clock difference between nodes that is tolerated. */

@@ -25,7 +25,7 @@ import type { ChatRepository } from '../../store/store.ts';
 import { closeRedisConnection, createRedisConnection, waitForRedisReady } from '../redis/create-redis-connection.ts';
 import type { RedisLogger } from '../redis/redis-logger.ts';
 import type { RedisHealth } from '../redis/redis-health.ts';
-import { withCommandTimeout, type NodeRedisConnections } from '../redis/node-redis-connections.ts';
+import { withCommandTimeout, type NodeRedisConnections, type RedisPartOptions } from '../redis/node-redis-connections.ts';
 import {
   APPEND_BATCH_SCRIPT,
   APPEND_SCRIPT,
@@ -36,15 +36,7 @@ import {
   REPLAY_SCRIPT,
 } from './redis-event-log-scripts.ts';
 
-export interface RedisChatEventLogOptions {
-  /** The node's shared connections (createBackend); the log then neither opens nor closes any. */
-  connections?: NodeRedisConnections;
-  /** `redis://…`: without `connections`, the log opens two connections of its own (tests of the log alone). */
-  redisUrl?: string;
-  /** Prepended to every key and channel, e.g. `miptech:`; lets several platforms share one Redis. */
-  keyPrefix: string;
-  /** This node's id (connection names, event ids). */
-  nodeId: string;
+export interface RedisChatEventLogOptions extends RedisPartOptions {
   /** Where seq ceilings are reserved: `store.chats`. */
   seqCeilings: Pick<ChatRepository, 'reserveSeqBlock'>;
   /** Events kept per chat for replay. @default 2000 */
@@ -55,7 +47,6 @@ export interface RedisChatEventLogOptions {
   seqBlockSize?: number;
   /** @default 2000 (with shared `connections`, theirs applies) */
   commandTimeoutMs?: number;
-  logger?: RedisLogger;
 }
 
 /** Delivery state of one chat on this node. */

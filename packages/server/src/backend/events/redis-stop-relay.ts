@@ -13,20 +13,11 @@ import type { Redis } from 'ioredis';
 import type { StopRelay, StopRequest } from '../stop-relay.ts';
 import { closeRedisConnection, createRedisConnection, waitForRedisReady } from '../redis/create-redis-connection.ts';
 import type { RedisLogger } from '../redis/redis-logger.ts';
-import type { NodeRedisConnections } from '../redis/node-redis-connections.ts';
+import type { NodeRedisConnections, RedisPartOptions } from '../redis/node-redis-connections.ts';
 
-export interface RedisStopRelayOptions {
-  /** The node's shared connections (createBackend); the relay then neither opens nor closes any. */
-  connections?: NodeRedisConnections;
-  /** `redis://…`: without `connections`, the relay opens two connections of its own (tests of the relay alone). */
-  redisUrl?: string;
-  /** Prepended to the channel, e.g. `miptech:`; nodes relay stops only within one prefix. */
-  keyPrefix: string;
-  /** This node's id: its own stops are not handed back to it. */
-  nodeId: string;
+export interface RedisStopRelayOptions extends RedisPartOptions {
   /** @default 2000 (with shared `connections`, theirs applies) */
   commandTimeoutMs?: number;
-  logger?: RedisLogger;
 }
 
 /** What travels on the channel. */

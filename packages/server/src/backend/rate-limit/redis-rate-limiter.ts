@@ -12,20 +12,12 @@ import { createInMemoryRateLimiter } from './in-memory-rate-limiter.ts';
 import { closeRedisConnection, createRedisConnection, waitForRedisReady } from '../redis/create-redis-connection.ts';
 import { RedisScript } from '../redis/redis-script.ts';
 import type { RedisLogger } from '../redis/redis-logger.ts';
-import { withCommandTimeout, type NodeRedisConnections } from '../redis/node-redis-connections.ts';
+import { withCommandTimeout, type NodeRedisConnections, type RedisPartOptions } from '../redis/node-redis-connections.ts';
 import type { Clock } from '../../base/clock.ts';
 
-export interface RedisRateLimiterOptions {
-  /** The node's shared connections (createBackend); then no connection of its own is opened or closed. */
-  connections?: NodeRedisConnections;
-  /** `redis://…`: without `connections`, a connection of its own (tests of the limiter alone). */
-  redisUrl?: string;
-  /** Prepended to every key, e.g. `miptech:`. */
-  keyPrefix: string;
-  nodeId: string;
+export interface RedisRateLimiterOptions extends RedisPartOptions {
   /** @default 500 (a limiter must not hold a request up for long) */
   commandTimeoutMs?: number;
-  logger?: RedisLogger;
   /** The windows of the node-local fallback. @default systemClock */
   clock?: Clock;
 }

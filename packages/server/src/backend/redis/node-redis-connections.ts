@@ -20,6 +20,25 @@ import { closeRedisConnection, createRedisConnection, waitForRedisReady } from '
 import type { RedisHealth } from './redis-health.ts';
 import type { RedisLogger } from './redis-logger.ts';
 
+/**
+ * What every Redis part of the backend (event log, stop relay, rate limiter, delivered answer ends)
+ * is built from: the node's shared connections, or — for a test of that part alone — a URL from
+ * which it opens its own.
+ */
+export interface RedisPartOptions {
+  /** The node's shared connections (createBackend); the part then neither opens nor closes any. */
+  connections?: NodeRedisConnections;
+  /** `redis://…`: without `connections`, the part opens connections of its own. */
+  redisUrl?: string;
+  /** Prepended to every key and channel, e.g. `miptech:`; lets several platforms share one Redis. */
+  keyPrefix: string;
+  /** This node's id (connection names; a relay does not hand a node its own messages back). */
+  nodeId: string;
+  /** How long one command may take; each part sets its own default. */
+  commandTimeoutMs?: number;
+  logger?: RedisLogger;
+}
+
 export interface NodeRedisConnectionsOptions {
   /** `redis://…` */
   url: string;
